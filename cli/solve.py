@@ -1,0 +1,112 @@
+"""`minos solve "problem"`: solve one problem and watch the search."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import typer
+
+from minos.cli.common import GeneratorOpt, ModelOpt, TemplateOpt, VerifierOpt, build_config, fail
+
+app = typer.Typer()
+
+
+@app.command()
+def solve(
+    problem: Annotated[str, typer.Argument(help="the problem text")],
+    strategy: Annotated[str, typer.Option(help="greedy, self_consistency, best_of_n, weighted_vote, beam_search, dvts")] = "weighted_vote",
+    n: Annotated[int, typer.Option("--n", "-n", min=1, help="samples, or live branches for search")] = 4,
+    generator: GeneratorOpt = "default",
+    model: ModelOpt = None,
+    verifier: VerifierOpt = "symbolic",
+    template: TemplateOpt = "fewshot",
+    beam_width: Annotated[int, typer.Option(min=1, help="search: expansions per kept branch")] = 2,
+    max_steps: Annotated[int, typer.Option(min=1, help="search: most steps per branch")] = 10,
+    max_tokens: Annotated[int, typer.Option(min=1, help="most new tokens per solution")] = 256,
+    token_budget: Annotated[int | None, typer.Option(help="most completion tokens for the whole solve")] = None,
+    temperature: Annotated[float, typer.Option(min=0.0)] = 0.8,
+    aggregation: Annotated[str, typer.Option(help="min, last, prod or mean")] = "min",
+    threshold: Annotated[float, typer.Option(help="search: prune branches scoring under this")] = 0.0,
+    seed: Annotated[int, typer.Option()] = 0,
+    reference: Annotated[str | None, typer.Option(help="gold answer, to report correctness")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print the result as one JSON object")] = False,
+) -> None:
+    """Solve one problem. The offline default model (Gemma 3 270M, a base model) is weak at math: for real
+    accuracy serve a real model, e.g. `vllm serve Qwen/Qwen2.5-Math-7B-Instruct --port 8000` and pass
+    `--generator http://127.0.0.1:8000/v1 --model Qwen/Qwen2.5-Math-7B-Instruct`."""
+    import asyncio
+
+    from rich.console import Console
+
+    config = build_config(
+        generator=generator, model=model, verifier=verifier, strategy=strategy, template=template,
+        n=n, beam_width=beam_width, max_steps=max_steps, max_tokens=max_tokens, token_budget=token_budget,
+        temperature=temperature, aggregation=aggregation, threshold=threshold, seed=seed,
+    )
+    console = Console(stderr=True, quiet=as_json)
+    try:
+        result = asyncio.run(_run(problem, reference, config, console))
+    except Exception as exc:  # a dead server, a bad model: one line, exit 1
+        fail(f"{type(exc).__name__}: {exc}")
+    if as_json:
+        print(json.dumps(result.to_dict(), ensure_ascii=False))
+        return
+    _show_result(console, result)
+
+
+async def _run(problem: str, reference: str | None, config, console):
+    import time
+
+    from minos.solver import build_graph
+    from minos.verifier.aggregate import aggregate
+
+    graph = build_graph(config)
+    started = time.perf_counter()
+    result = None
+    with console.status("sampling...") as status:
+        async for mode, chunk in graph.astream(
+            {"question": problem, "reference": reference, "problem_id": "cli"},
+            {"recursion_limit": 8 * (config.max_steps + config.rounds) + 20},
+            stream_mode=["custom", "values"],
+        ):
+            if mode == "values":
+                result = chunk.get("result", result)
+                continue
+            kind = chunk["event"]
+            if kind == "sampled":
+                for i, c in enumerate(chunk["candidates"]):
+                    console.print(f"[cyan]sample {i}[/] {len(c['steps'])} steps -> answer [bold]{c['answer']}[/]")
+                status.update("scoring...")
+            elif kind == "stepped":
+                console.print(f"[cyan]step {chunk['step']}[/]: {len(chunk['branches'])} branches")
+                status.update(f"step {chunk['step']}: scoring...")
+            elif kind == "scored" and chunk["scores"]:
+                shown = ", ".join(f"{aggregate(s, config.aggregation):.2f}" for s in chunk["scores"])
+                console.print(f"[magenta]scores[/] ({config.aggregation}): {shown}")
+                status.update("sampling...")
+            elif kind == "pruned" and chunk["pruned"]:
+                console.print(f"[red]pruned[/] branches {chunk['pruned']}, kept {chunk['kept']}")
+            elif kind == "voted":
+                console.print(f"[green]vote[/]: {chunk['answer']} (support {chunk['support']:.2f} of {chunk['voters']})")
+    from minos.core.types import SolveResult
+
+    return SolveResult(**{**result.__dict__, "seconds": time.perf_counter() - started})
+
+
+def _show_result(console, result) -> None:
+    from rich.table import Table
+
+    table = Table(title="candidates", show_lines=False)
+    for col in ("#", "answer", "steps", "step scores", "tokens"):
+        table.add_column(col)
+    for i, c in enumerate(result.candidates):
+        scores = " ".join(f"{s:.2f}" for s in c.step_scores) or "-"
+        table.add_row(str(i), str(c.answer), str(len(c.steps)), scores, str(c.usage.completion_tokens))
+    console.print(table)
+    verdict = "" if result.correct is None else ("  [green]correct[/]" if result.correct else "  [red]wrong[/]")
+    console.print(
+        f"[bold]answer: {result.answer}[/]  support {result.support:.2f}  strategy {result.strategy}  "
+        f"{result.usage.completion_tokens} tokens  {result.seconds:.1f}s{verdict}"
+    )
+    print(result.answer if result.answer is not None else "")

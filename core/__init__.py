@@ -1,0 +1,25 @@
+"""Shared core of Minos: data types, step segmentation, answer grading and dataset I/O."""
+
+from minos.core.answers import answer_classes, answers_equal, extract_answer, normalize_answer
+from minos.core.data import DataError, load_labelled, load_problems, read_jsonl, write_jsonl_atomic
+from minos.core.steps import join_steps, split_steps
+from minos.core.types import Candidate, LabelledSolution, Problem, SolveResult, Usage
+
+__all__ = [
+    "Candidate",
+    "DataError",
+    "LabelledSolution",
+    "Problem",
+    "SolveResult",
+    "Usage",
+    "answer_classes",
+    "answers_equal",
+    "extract_answer",
+    "join_steps",
+    "load_labelled",
+    "load_problems",
+    "normalize_answer",
+    "read_jsonl",
+    "split_steps",
+    "write_jsonl_atomic",
+]

@@ -1,0 +1,271 @@
+"""Dataset I/O: problems and step-labelled solutions from the formats the field uses.
+
+Problems: GSM8K, MATH, MATH-500 and generic JSONL / JSON / CSV / Parquet (with column mapping).
+Step-labelled: ProcessBench, Math-Shepherd, the stepwise `{prompt, completions, labels}` format and our
+own `LabelledSolution` rows.
+
+A malformed row raises `DataError` naming the file and line (or item); with `on_error="skip"` it is
+reported into the `errors` list instead and every other row is still read.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+from typing import Any, Literal
+
+from minos.core.answers import extract_answer
+from minos.core.types import LabelledSolution, Problem
+
+OnError = Literal["raise", "skip"]
+SHEPHERD_TAG = "ки"
+
+
+class DataError(ValueError):
+    """A row that cannot be read; the message starts with `file:line:`."""
+
+    def __init__(self, path: str | Path, where: int | str, message: str) -> None:
+        self.path, self.where, self.reason = str(path), where, message
+        super().__init__(f"{path}:{where}: {message}")
+
+
+# ------------------------------------------------------------------------------------------ raw rows
+
+
+def _rows(path: Path, errors: list[DataError] | None, on_error: OnError) -> Iterator[tuple[int | str, Any]]:
+    """(location, row) pairs; a JSONL line that is not JSON is an error at that line."""
+    suffix = "".join(path.suffixes[-2:]) if path.suffix == ".gz" else path.suffix
+    if suffix in (".jsonl", ".ndjson"):
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                try:
+                    yield number, json.loads(line)
+                except json.JSONDecodeError as exc:
+                    _fail(DataError(path, number, f"not valid JSON ({exc.msg})"), errors, on_error)
+    elif suffix == ".json":
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise DataError(path, exc.lineno, f"not valid JSON ({exc.msg})") from None
+        if isinstance(data, dict):  # {"data": [...]} or {"rows": [...]} wrappers
+            data = next((v for v in data.values() if isinstance(v, list)), [data])
+        for index, row in enumerate(data):
+            yield f"item {index}", row
+    elif suffix in (".csv", ".tsv"):
+        with path.open(encoding="utf-8", newline="") as handle:
+            reader = csv.DictReader(handle, delimiter="\t" if suffix == ".tsv" else ",")
+            for row in reader:
+                yield reader.line_num, row
+    elif suffix == ".parquet":
+        import pyarrow.parquet as pq  # optional: `pip install minos[data]`
+
+        for index, row in enumerate(pq.read_table(path).to_pylist()):
+            yield f"row {index}", row
+    else:
+        raise DataError(path, 0, f"unknown file type {suffix!r} (use .jsonl, .json, .csv, .tsv or .parquet)")
+
+
+def _fail(error: DataError, errors: list[DataError] | None, on_error: OnError) -> None:
+    if on_error == "raise":
+        raise error
+    if errors is not None:
+        errors.append(error)
+
+
+def _read(
+    path: str | Path,
+    convert: Callable[[Any, int | str], Any],
+    on_error: OnError,
+    errors: list[DataError] | None,
+) -> list[Any]:
+    path = Path(path)
+    if not path.exists():
+        raise DataError(path, 0, "no such file")
+    out = []
+    for where, row in _rows(path, errors, on_error):
+        try:
+            if not isinstance(row, dict):
+                raise ValueError(f"expected an object, got {type(row).__name__}")
+            out.extend(convert(row, where))
+        except (KeyError, ValueError, TypeError) as exc:
+            reason = f"missing field {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
+            _fail(DataError(path, where, reason), errors, on_error)
+    return out
+
+
+# ------------------------------------------------------------------------------------------ problems
+
+
+def _text(row: dict, field: str) -> str:
+    value = row[field]
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValueError(f"field {field!r} is empty")
+    return str(value)
+
+
+def load_problems(
+    path: str | Path,
+    *,
+    question_field: str | None = None,
+    answer_field: str | None = None,
+    id_field: str | None = None,
+    on_error: OnError = "raise",
+    errors: list[DataError] | None = None,
+) -> list[Problem]:
+    """Read problems from GSM8K, MATH, MATH-500 or any JSONL / JSON / CSV / Parquet file.
+
+    Without field names the schema is recognised from the keys: `question`/`answer` (GSM8K: the
+    reference is what follows `####`), `problem`/`solution` (MATH: the last `\\boxed{}`), `problem`/
+    `answer` (MATH-500). An answer field holding a whole solution is reduced to its final answer.
+    """
+    path = Path(path)
+    stem = path.stem
+
+    def convert(row: dict, where: int | str) -> list[Problem]:
+        q_field = question_field or next((k for k in ("question", "problem", "prompt", "input") if k in row), None)
+        if q_field is None:
+            raise ValueError(f"no question field (keys: {', '.join(row)}); pass question_field")
+        if answer_field is not None:
+            a_fields = [answer_field]
+        else:
+            a_fields = [k for k in ("answer", "final_answer", "solution", "reference") if k in row]
+        reference = None
+        for a_field in a_fields:
+            value = row.get(a_field)
+            if value is None or str(value).strip() == "":
+                continue
+            value = str(value)
+            reference = extract_answer(value) if ("####" in value or "\\boxed" in value) else value.strip()
+            if reference is None:
+                raise ValueError(f"field {a_field!r} states no final answer")
+            break
+        if answer_field is not None and answer_field not in row:
+            raise KeyError(answer_field)
+        i_field = id_field or next((k for k in ("id", "unique_id", "idx", "problem_id") if k in row), None)
+        pid = str(row[i_field]) if i_field is not None else f"{stem}-{where}".replace(" ", "")
+        return [Problem(id=pid, question=_text(row, q_field), reference=reference, source=stem)]
+
+    return _read(path, convert, on_error, errors)
+
+
+# ------------------------------------------------------------------------------- step-labelled files
+
+LabelledFormat = Literal["processbench", "shepherd", "stepwise", "minos"]
+
+
+def _processbench(row: dict, where: int | str, source: str) -> list[LabelledSolution]:
+    steps = tuple(str(s) for s in row["steps"])
+    label = int(row["label"])
+    if not -1 <= label < len(steps):
+        raise ValueError(f"label {label} is outside -1..{len(steps) - 1}")
+    labels = tuple(1.0 if label == -1 or i < label else 0.0 for i in range(len(steps)))
+    problem = Problem(id=str(row.get("id", where)), question=_text(row, "problem"), source=source)
+    meta = {"generator": row.get("generator"), "final_answer_correct": row.get("final_answer_correct")}
+    return [LabelledSolution(problem, steps, labels, answer=extract_answer(steps[-1]) if steps else None, meta=meta)]
+
+
+def _shepherd(row: dict, where: int | str, source: str) -> list[LabelledSolution]:
+    text, tagged = _text(row, "input"), _text(row, "label")
+    pieces = text.split(SHEPHERD_TAG)
+    if len(pieces) < 2:
+        raise ValueError(f"no step tag {SHEPHERD_TAG!r} in field 'input'")
+    # `label` is `input` with each tag replaced by one character (+ or -): the k-th tag, found at
+    # offset p in `input`, has its label at p - k * (len(tag) - 1) in `label`.
+    labels, offset = [], 0
+    for k, piece in enumerate(pieces[:-1]):
+        offset += len(piece)
+        mark = tagged[offset - k * (len(SHEPHERD_TAG) - 1)] if offset - k < len(tagged) else "?"
+        if mark not in "+-":
+            raise ValueError(f"label of step {k + 1} is {mark!r}, expected '+' or '-'")
+        labels.append(1.0 if mark == "+" else 0.0)
+        offset += len(SHEPHERD_TAG)
+    head, _, first = pieces[0].partition("Step 1:")
+    if not first:
+        raise ValueError("no 'Step 1:' in field 'input'")
+    steps = tuple(s.strip() for s in ["Step 1:" + first, *pieces[1:-1]])
+    problem = Problem(id=str(row.get("id", where)), question=head.strip(), source=row.get("task", source))
+    return [LabelledSolution(problem, steps, tuple(labels), answer=extract_answer(steps[-1]))]
+
+
+def _stepwise(row: dict, where: int | str, source: str) -> list[LabelledSolution]:
+    steps = tuple(str(s) for s in row["completions"])
+    raw = row["labels"]
+    if len(raw) != len(steps):
+        raise ValueError(f"{len(raw)} labels for {len(steps)} completions")
+    labels = tuple(float(x) for x in raw)
+    problem = Problem(id=str(row.get("id", where)), question=_text(row, "prompt"), source=source)
+    return [LabelledSolution(problem, steps, labels, answer=extract_answer(steps[-1]) if steps else None)]
+
+
+def _minos(row: dict, where: int | str, source: str) -> list[LabelledSolution]:
+    solution = LabelledSolution.from_dict(row)
+    if len(solution.labels) != len(solution.steps):
+        raise ValueError(f"{len(solution.labels)} labels for {len(solution.steps)} steps")
+    return [solution]
+
+
+_LABELLED = {"processbench": _processbench, "shepherd": _shepherd, "stepwise": _stepwise, "minos": _minos}
+
+
+def _sniff_labelled(row: dict) -> LabelledFormat:
+    if "steps" in row and "label" in row and "problem" in row:
+        return "processbench"
+    if "input" in row and "label" in row:
+        return "shepherd"
+    if "completions" in row and "labels" in row:
+        return "stepwise"
+    if "steps" in row and "labels" in row:
+        return "minos"
+    raise ValueError(f"unknown step-labelled schema (keys: {', '.join(row)})")
+
+
+def load_labelled(
+    path: str | Path,
+    *,
+    format: LabelledFormat | None = None,
+    on_error: OnError = "raise",
+    errors: list[DataError] | None = None,
+) -> list[LabelledSolution]:
+    """Read step-labelled solutions (ProcessBench, Math-Shepherd, stepwise or Minos rows)."""
+    source = Path(path).stem
+
+    def convert(row: dict, where: int | str) -> list[LabelledSolution]:
+        return _LABELLED[format or _sniff_labelled(row)](row, where, source)
+
+    return _read(path, convert, on_error, errors)
+
+
+# ------------------------------------------------------------------------------------------- writing
+
+
+def read_jsonl(path: str | Path) -> Iterator[dict]:
+    """Rows of a JSONL file, skipping a torn last line (what a killed writer can leave)."""
+    with Path(path).open(encoding="utf-8") as handle:
+        for line in handle:
+            if not line.endswith("\n"):
+                return  # the writer died mid-line: that row never completed
+            if line.strip():
+                yield json.loads(line)
+
+
+def write_jsonl_atomic(path: str | Path, rows: Iterable[dict]) -> None:
+    """Write rows to a temporary file and rename it over `path`: a crash never leaves half a file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            for row in rows:
+                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,40 @@
+"""Run settings of a solve, apart from the data it works on (that is `SolveState`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from minos.solver.generators.prompts import FewShotTemplate
+
+
+@dataclass(frozen=True)
+class SolverConfig:
+    generator: Any = field(metadata={"help": "a Generator (see minos.solver.generators.load_generator)"})
+    verifier: Any = field(default=None, metadata={"help": "a Verifier (minos.verifier.load_verifier); None: no scores"})
+    strategy: str = field(default="weighted_vote", metadata={"help": "a name in minos.solver.strategies.STRATEGIES"})
+    n: int = field(default=8, metadata={"help": "solutions sampled (sample strategies) or branches kept alive (search)"})
+    beam_width: int = field(default=4, metadata={"help": "search: expansions per kept branch (DVTS: subtree size)"})
+    max_steps: int = field(default=12, metadata={"help": "search: most steps a branch may take"})
+    max_tokens: int = field(default=512, metadata={"help": "most new tokens of one whole solution"})
+    step_max_tokens: int = field(default=160, metadata={"help": "search: most new tokens of one step"})
+    token_budget: int | None = field(default=None, metadata={"help": "most completion tokens for the whole solve"})
+    threshold: float = field(default=0.0, metadata={"help": "search: a branch whose last step scores under it is pruned"})
+    aggregation: str = field(default="min", metadata={"help": "step scores -> candidate score: min, last, prod, mean"})
+    temperature: float = field(default=0.8, metadata={"help": "sampling temperature (greedy always uses 0)"})
+    top_p: float = field(default=1.0, metadata={"help": "nucleus sampling"})
+    seed: int | None = field(default=0, metadata={"help": "base seed; None for fresh randomness"})
+    rounds: int = field(default=1, metadata={"help": "sample strategies: draw n in this many rounds and stop early "
+                                                     "once the vote can no longer change"})
+    template: Any = field(default_factory=FewShotTemplate, metadata={"help": "prompt template (minos.solver.generators.prompts)"})
+
+    def __post_init__(self) -> None:
+        from minos.solver.strategies import STRATEGIES
+        from minos.verifier.aggregate import AGGREGATIONS
+
+        if self.strategy not in STRATEGIES:
+            raise ValueError(f"unknown strategy {self.strategy!r}: use one of {', '.join(STRATEGIES)}")
+        if self.aggregation not in AGGREGATIONS:
+            raise ValueError(f"unknown aggregation {self.aggregation!r}: use one of {', '.join(AGGREGATIONS)}")
+        if self.n < 1 or self.beam_width < 1 or self.max_steps < 1 or self.rounds < 1:
+            raise ValueError("n, beam_width, max_steps and rounds must be at least 1")

@@ -1,0 +1,47 @@
+"""Generators: one async interface (`Generator.complete`), three back ends, chosen by a spec string.
+
+    default               the offline default (Gemma 3 270M, in-process transformers)
+    hf:PATH               any local causal LM directory, in-process transformers
+    http://HOST:PORT/v1   an OpenAI-compatible server (pass the served model name too)
+    vllm:MODEL            in-process vLLM (`pip install minos[vllm]`)
+"""
+
+from __future__ import annotations
+
+from minos.solver.generators.base import Completion, Generator, GeneratorError, SamplingParams
+from minos.solver.generators.prompts import STEP_DELIMITER, ChatTemplate, FewShotTemplate, template_for
+
+__all__ = [
+    "STEP_DELIMITER",
+    "ChatTemplate",
+    "Completion",
+    "FewShotTemplate",
+    "Generator",
+    "GeneratorError",
+    "SamplingParams",
+    "load_generator",
+    "template_for",
+]
+
+
+def load_generator(spec: str = "default", *, model: str | None = None, api_key: str | None = None, **kwargs) -> Generator:
+    """Build the generator a spec string names (see the module doc)."""
+    if spec.startswith(("http://", "https://")):
+        import os
+
+        from minos.solver.generators.openai_http import OpenAIGenerator
+
+        if not model:
+            raise ValueError(f"generator {spec} needs a model name (--model)")
+        return OpenAIGenerator(spec, model, api_key=api_key or os.environ.get("OPENAI_API_KEY", "EMPTY"), **kwargs)
+    if spec == "default" or spec.startswith("hf:"):
+        from minos.solver.generators.transformers_local import TransformersGenerator
+
+        return TransformersGenerator(None if spec == "default" else spec.removeprefix("hf:"), **kwargs)
+    if spec.startswith("vllm:"):
+        try:
+            from minos.solver.generators.vllm_local import VLLMGenerator
+        except ImportError as exc:  # pragma: no cover - depends on the extra
+            raise ValueError("generator 'vllm:' needs vLLM: pip install 'minos[vllm]'") from exc
+        return VLLMGenerator(spec.removeprefix("vllm:"), **kwargs)
+    raise ValueError(f"unknown generator {spec!r}: use 'default', 'hf:PATH', 'http://HOST:PORT/v1' or 'vllm:MODEL'")

@@ -1,0 +1,51 @@
+"""The one generator interface every back end implements."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Protocol, runtime_checkable
+
+from minos.core.types import Usage
+
+
+class GeneratorError(RuntimeError):
+    """A generator failed in a way retries cannot fix (server down after retries, wrong model, ...)."""
+
+
+@dataclass(frozen=True)
+class SamplingParams:
+    """How to sample. `n` completions of one prompt; `stop` strings end a completion (and are cut off)."""
+
+    n: int = 1
+    temperature: float = 0.7
+    top_p: float = 1.0
+    max_tokens: int = 512
+    seed: int | None = None
+    stop: tuple[str, ...] = ()
+    logprobs: bool = False
+
+    def with_(self, **changes) -> SamplingParams:
+        return replace(self, **changes)
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One sampled continuation: its text (stop string excluded), why it ended and what it cost."""
+
+    text: str
+    finish_reason: str
+    usage: Usage
+    logprobs: tuple[float, ...] | None = None
+
+
+@runtime_checkable
+class Generator(Protocol):
+    """Samples continuations of a raw prompt string (completions-style, so partial solutions continue)."""
+
+    name: str
+
+    async def complete(self, prompt: str, params: SamplingParams) -> list[Completion]:
+        """Return exactly `params.n` completions of `prompt`."""
+        ...
+
+    async def aclose(self) -> None: ...

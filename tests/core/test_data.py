@@ -1,0 +1,119 @@
+import json
+
+import pytest
+from minos.core import (
+    DataError,
+    LabelledSolution,
+    load_labelled,
+    load_problems,
+    read_jsonl,
+    write_jsonl_atomic,
+)
+from minos.core.types import Candidate, Problem, SolveResult, Usage
+
+
+def test_gsm8k_reference_is_the_number_after_hashes(fixtures):
+    problems = load_problems(fixtures / "gsm8k_sample.jsonl")
+    assert len(problems) == 5
+    assert problems[0].reference == "18"
+    assert problems[0].question.startswith("Janet")
+    assert len({p.id for p in problems}) == 5
+
+
+def test_math500_uses_answer_and_unique_id(fixtures):
+    problems = load_problems(fixtures / "math500_sample.jsonl")
+    assert problems[0].id == "test/precalculus/807.json"
+    assert problems[0].reference == "\\left( 3, \\frac{\\pi}{2} \\right)"
+
+
+def test_csv_with_column_mapping(fixtures):
+    problems = load_problems(fixtures / "problems.csv", question_field="text", answer_field="gold", id_field="qid")
+    assert [(p.id, p.reference) for p in problems] == [("q1", "5"), ("q2", "1,001")]
+
+
+def test_csv_unknown_column_names_the_field(fixtures):
+    with pytest.raises(DataError, match=r"problems\.csv:2: missing field 'nope'"):
+        load_problems(fixtures / "problems.csv", question_field="nope")
+
+
+def test_parquet_and_json(tmp_path):
+    pa = pytest.importorskip("pyarrow")
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"problem": ["1+1?"], "answer": ["2"]}), tmp_path / "p.parquet")
+    assert load_problems(tmp_path / "p.parquet")[0].reference == "2"
+    (tmp_path / "p.json").write_text(json.dumps({"data": [{"question": "2+2?", "answer": "4"}]}))
+    assert load_problems(tmp_path / "p.json")[0].question == "2+2?"
+
+
+def test_bad_rows_raise_with_file_and_line(fixtures):
+    with pytest.raises(DataError, match=r"bad_rows\.jsonl:2: not valid JSON"):
+        load_problems(fixtures / "bad_rows.jsonl")
+
+
+def test_bad_rows_skipped_keep_the_rest(fixtures):
+    errors: list[DataError] = []
+    problems = load_problems(fixtures / "bad_rows.jsonl", on_error="skip", errors=errors)
+    assert [p.reference for p in problems] == ["2", "4"]
+    assert [e.where for e in errors] == [2, 3]
+    assert "no question field" in str(errors[1])
+
+
+def test_processbench(fixtures):
+    rows = load_labelled(fixtures / "processbench_sample.json")
+    assert rows[0].labels == (1.0, 0.0, 0.0) and rows[0].first_error == 1
+    assert rows[1].labels == (1.0, 1.0) and rows[1].first_error == -1
+
+
+def test_shepherd_tags_and_labels(fixtures):
+    (row,) = load_labelled(fixtures / "shepherd_sample.jsonl")
+    assert row.problem.question == "Tom has 3 apples and buys 4 more. How many apples?"
+    assert row.steps == ("Step 1: Tom starts with 3 apples.", "Step 2: He buys 4 more, so 3 + 4 = 8.", "Step 3: The answer is: 8")
+    assert row.labels == (1.0, 0.0, 0.0)
+    assert row.answer == "8"
+
+
+def test_stepwise(fixtures):
+    (row,) = load_labelled(fixtures / "stepwise_sample.jsonl")
+    assert row.labels == (0.0, 0.0) and row.first_error == 0
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ({"id": 1, "problem": "p", "steps": ["a"], "label": 3}, "label 3 is outside -1..0"),
+        ({"prompt": "p", "completions": ["a", "b"], "labels": [True]}, "1 labels for 2 completions"),
+        ({"input": "p Step 1: a ки", "label": "p Step 1: a ?"}, "label of step 1 is '?'"),
+        ({"something": "else"}, "unknown step-labelled schema"),
+    ],
+)
+def test_labelled_errors_name_the_line(tmp_path, row, message):
+    path = tmp_path / "x.jsonl"
+    path.write_text(json.dumps({"prompt": "ok", "completions": ["a"], "labels": [1]}) + "\n" + json.dumps(row) + "\n")
+    with pytest.raises(DataError, match=rf"x\.jsonl:2: {message}"):
+        load_labelled(path)
+    errors: list[DataError] = []
+    assert len(load_labelled(path, on_error="skip", errors=errors)) == 1 and len(errors) == 1
+
+
+def test_json_round_trip_of_every_type():
+    problem = Problem("p1", "What is 2+2?", "4", "unit")
+    candidate = Candidate(("2+2=4.", "The answer is 4."), "4", True, "stop", (0.9, 0.8), Usage(10, 5), {"g": "x"})
+    result = SolveResult(problem, "4", 1.0, "weighted_vote", (candidate,), True, Usage(10, 5), 0.5)
+    labelled = LabelledSolution(problem, ("a", "b"), (1.0, 0.0), "3", ("", "calculation"), "step 2 is wrong")
+    for obj in (problem, candidate, result, labelled):
+        assert type(obj).from_dict(json.loads(json.dumps(obj.to_dict()))) == obj
+
+
+def test_read_jsonl_drops_a_torn_last_line(tmp_path):
+    path = tmp_path / "out.jsonl"
+    write_jsonl_atomic(path, [{"a": 1}, {"a": 2}])
+    with path.open("a") as handle:
+        handle.write('{"a": 3')
+    assert [r["a"] for r in read_jsonl(path)] == [1, 2]
+
+
+def test_real_datasets_load(shared_data):
+    assert len(load_problems(shared_data / "gsm8k" / "test.jsonl")) == 1319
+    assert len(load_problems(shared_data / "math" / "math500.jsonl")) == 500
+    assert all(p.reference for p in load_problems(shared_data / "math" / "test5000.jsonl"))

@@ -1,0 +1,21 @@
+"""Verifiers: step scores and final-answer scores for candidate solutions.
+
+`load_verifier(SPEC)` builds one from a spec string (see `minos.verifier.spec`); every verifier has
+`score(question, solutions) -> per-step probabilities`.
+"""
+
+from minos.verifier.aggregate import AGGREGATIONS, aggregate
+from minos.verifier.scheme import PRESETS, StepTagScheme
+from minos.verifier.spec import Verifier, load_verifier
+from minos.verifier.symbolic import StepCheck, check_step
+
+__all__ = [
+    "AGGREGATIONS",
+    "PRESETS",
+    "StepCheck",
+    "StepTagScheme",
+    "Verifier",
+    "aggregate",
+    "check_step",
+    "load_verifier",
+]

@@ -1,0 +1,106 @@
+"""In-process neural PRM / ORM on transformers.
+
+All the steps of a candidate are scored in ONE forward pass: the input carries a tag after every step
+and the score of step i is read at the i-th tag. Candidates are sorted by length and padded in batches.
+An input longer than `max_length` is cut, with a warning, and the steps whose tags were cut get NaN
+(never a neighbour's score).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import warnings
+from pathlib import Path
+
+from minos.verifier.scheme import PRESETS, StepTagScheme
+
+
+class NeuralVerifier:
+    """Scores steps with a PRM (or only the final step with an ORM) read at the step tags."""
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        scheme: StepTagScheme | str | None = None,
+        mode: str | None = None,
+        max_length: int = 4096,
+        batch_size: int = 8,
+        device: str | None = None,
+        model=None,
+        tokenizer=None,
+    ) -> None:
+        import torch
+        from transformers import AutoModelForCausalLM, AutoModelForTokenClassification, AutoTokenizer
+
+        if isinstance(scheme, str):
+            scheme = PRESETS[scheme]
+        scheme = scheme or StepTagScheme.load(path) or PRESETS["minos"]
+        if mode is not None:
+            scheme = StepTagScheme(**{**scheme.__dict__, "mode": mode})
+        self.scheme = scheme
+        self.name = f"{scheme.mode}:{path}"
+        self.max_length, self.batch_size = max_length, batch_size
+        self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+        self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(path)
+        if self.tokenizer.pad_token_id is None:
+            self.tokenizer.pad_token = self.tokenizer.eos_token
+        dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
+        if model is None:
+            if scheme.head == "token_classification":
+                model = AutoModelForTokenClassification.from_pretrained(path, dtype=dtype, trust_remote_code=True)
+            else:
+                model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+        self.model = model.to(self.device).eval()
+        self.tag_id, self.good_id, self.bad_id = scheme.token_ids(self.tokenizer)
+        self._lock = threading.Lock()
+
+    def encode(self, question: str, steps: list[str] | tuple[str, ...]) -> list[int]:
+        return self.tokenizer(self.scheme.render(question, steps, self.tokenizer), add_special_tokens=True).input_ids
+
+    def score(self, question: str, solutions: list[list[str]] | list[tuple[str, ...]]) -> list[list[float]]:
+        """Per-step probabilities of being correct, one list per solution (ORM: one value each)."""
+        import torch
+
+        encoded = [self.encode(question, steps) for steps in solutions]
+        expected = [len(steps) if self.scheme.mode == "prm" else 1 for steps in solutions]
+        for ids, want in zip(encoded, expected, strict=True):
+            found = ids.count(self.tag_id)
+            if found != want:
+                raise ValueError(
+                    f"step tag {self.scheme.tag!r} appears {found} times for {want} steps: it merges with the text "
+                    "around it under this tokenizer; pick a tag that stays one token"
+                )
+        results: list[list[float]] = [[] for _ in solutions]
+        order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
+        pad = self.tokenizer.pad_token_id
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            rows = []
+            for i in batch:
+                ids = encoded[i]
+                if len(ids) > self.max_length:
+                    lost = ids[self.max_length :].count(self.tag_id)
+                    warnings.warn(
+                        f"verifier input of {len(ids)} tokens cut to {self.max_length}: "
+                        f"the last {lost} step(s) get no score (NaN)",
+                        stacklevel=2,
+                    )
+                    ids = ids[: self.max_length]
+                rows.append(ids)
+            width = max(len(r) for r in rows)
+            input_ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows], device=self.device)
+            mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=self.device)
+            with self._lock, torch.inference_mode():
+                logits = self.model(input_ids=input_ids, attention_mask=mask).logits.float()
+            if self.scheme.head == "token_classification":
+                probs = logits.softmax(-1)[..., 1]
+            else:
+                pair = logits[..., [self.good_id, self.bad_id]]
+                probs = pair.softmax(-1)[..., 0]
+            for row, i in enumerate(batch):
+                positions = [p for p, t in enumerate(rows[row]) if t == self.tag_id]
+                scores = [float(probs[row, p]) for p in positions]
+                results[i] = scores + [math.nan] * (expected[i] - len(scores))
+        return results

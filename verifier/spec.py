@@ -1,0 +1,61 @@
+"""Verifier SPEC strings, the same on every command:
+
+    none                 no verifier (every step scores 1)
+    symbolic             the sympy arithmetic checker
+    prm:PATH[#PRESET]    a PRM checkpoint (our own, or PRESET = math-shepherd | qwen-prm)
+    orm:PATH[#PRESET]    the same model read as an ORM (final tag only)
+    hybrid:PATH[#PRESET] PRM scores, zeroed where the symbolic checker proves a step wrong
+    http://HOST:PORT/v1#MODEL[#PRESET]   a PRM served by vLLM's pooling API
+"""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+
+@runtime_checkable
+class Verifier(Protocol):
+    name: str
+
+    def score(self, question: str, solutions: list[list[str]]) -> list[list[float]]:
+        """Per-step probabilities that each step is correct (an ORM gives one value per solution)."""
+        ...
+
+
+class NullVerifier:
+    name = "none"
+
+    def score(self, question: str, solutions) -> list[list[float]]:
+        return [[1.0] * len(steps) for steps in solutions]
+
+
+def load_verifier(spec: str, **kwargs) -> Verifier:
+    """Build the verifier a SPEC string names (see the module doc)."""
+    if spec in ("none", ""):
+        return NullVerifier()
+    if spec == "symbolic":
+        from minos.verifier.symbolic import SymbolicVerifier
+
+        return SymbolicVerifier()
+    if spec.startswith(("http://", "https://")):
+        from minos.verifier.remote import RemoteVerifier
+
+        url, _, rest = spec.partition("#")
+        model, _, preset = rest.partition("#")
+        if not model:
+            raise ValueError(f"verifier {spec!r} needs the served model name: {url}#MODEL")
+        return RemoteVerifier(url, model, scheme=preset or "minos", **kwargs)
+    kind, sep, target = spec.partition(":")
+    if sep and kind in ("prm", "orm", "hybrid"):
+        from minos.verifier.neural import NeuralVerifier
+
+        path, _, preset = target.partition("#")
+        neural = NeuralVerifier(path, scheme=preset or None, mode="orm" if kind == "orm" else None, **kwargs)
+        if kind == "hybrid":
+            from minos.verifier.symbolic import HybridVerifier
+
+            return HybridVerifier(neural)
+        return neural
+    raise ValueError(
+        f"unknown verifier {spec!r}: use none, symbolic, prm:PATH, orm:PATH, hybrid:PATH or http://HOST:PORT/v1#MODEL"
+    )

@@ -1,0 +1,152 @@
+"""Symbolic step checker: re-computes the arithmetic a step asserts.
+
+Checked: GSM8K calculator annotations `<<48/2=24>>`, inline arithmetic `48 / 2 = 24` (with `$`, `%`,
+thousands separators, `x`/`×`/`÷`), and `$...$` / `\\(...\\)` LaTeX equations whose sides are numbers.
+The checker is conservative: a claim it cannot read is "unknown", never "wrong"; rounded results are
+accepted to the precision they are written with. A wrong step carries the reason ("48/2 = 24, not 26").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Literal
+
+import sympy
+
+Status = Literal["ok", "wrong", "unknown"]
+
+
+@dataclass(frozen=True)
+class StepCheck:
+    status: Status
+    reason: str = ""
+
+
+_ANNOTATION = re.compile(r"<<([^<>=]+)=([^<>]+)>>")
+_NUM = r"\$?\d[\d,]*(?:\.\d+)?%?"
+_OP = r"(?:[-+*/×÷]|\s[xX]\s)"
+_EXPR = rf"\(?\s*{_NUM}\s*\)?(?:\s*{_OP}\s*\(?\s*{_NUM}\s*\)?)+"
+_INLINE = re.compile(rf"(?<![\w.^*/+\-$])({_EXPR})\s*=\s*(-?{_NUM})(?![\w^*/(]|\.\d)")
+_LATEX = re.compile(r"\$([^$]+)\$|\\\((.+?)\\\)")
+_SAFE = re.compile(r"^[\d\s.+\-*/()]+$")
+
+
+def _to_number(expr: str) -> Fraction | None:
+    """Exact value of a plain arithmetic expression, or None when it is not one."""
+    text = expr.replace(",", "").replace("$", "").replace("×", "*").replace("÷", "/")
+    text = re.sub(r"\s[xX]\s", " * ", text)
+    text = re.sub(r"(\d+(?:\.\d+)?)%", r"(\1/100)", text)
+    if not _SAFE.match(text) or not re.search(r"\d", text):
+        return None
+    try:
+        value = sympy.sympify(text, rational=True)
+    except (sympy.SympifyError, SyntaxError, TypeError, ZeroDivisionError):
+        return None
+    if not value.is_Rational:
+        return None
+    return Fraction(int(value.p), int(value.q))
+
+
+def _decimals(text: str) -> int:
+    match = re.search(r"\.(\d+)", text.replace(",", ""))
+    return len(match.group(1)) if match else 0
+
+
+def _compare(lhs: str, rhs: str, shown_as: tuple[str, str] | None = None) -> StepCheck:
+    left, right = _to_number(lhs), _to_number(rhs)
+    if left is None or right is None:
+        return StepCheck("unknown")
+    if left == right:
+        return StepCheck("ok")
+    # "10/3 = 3.33": a result written with k decimals is right if it is the value rounded to k decimals
+    tolerance = Fraction(1, 2 * 10 ** _decimals(rhs)) if _decimals(rhs) else Fraction(0)
+    if tolerance and abs(left - right) <= tolerance:
+        return StepCheck("ok")
+    lhs, rhs = shown_as or (lhs, rhs)
+    return StepCheck("wrong", f"{lhs.strip()} = {_show(left)}, not {rhs.strip()}")
+
+
+def _show(value: Fraction) -> str:
+    if value.denominator == 1:
+        return str(value.numerator)
+    as_float = float(value)
+    return f"{as_float:.6g}" if abs(as_float) < 1e15 else str(value)
+
+
+def _latex_claims(step: str) -> list[tuple[str, str, tuple[str, str]]]:
+    claims = []
+    for match in _LATEX.finditer(step):
+        body = (match.group(1) or match.group(2)).strip()
+        sides = [s.strip() for s in body.split("=")]
+        if len(sides) < 2 or any(not s for s in sides):
+            continue
+        plain = [_latex_to_plain(s) for s in sides]
+        if any(p is None for p in plain):
+            continue
+        claims += [
+            (plain[i], plain[i + 1], (sides[i], sides[i + 1]))
+            for i in range(len(plain) - 1)
+            if re.search(r"[-+*/]", plain[i])
+        ]
+    return claims
+
+
+def _latex_to_plain(side: str) -> str | None:
+    text = side.replace("\\times", "*").replace("\\cdot", "*").replace("\\div", "/")
+    text = text.replace("\\left", "").replace("\\right", "").replace("\\!", "").replace("{,}", ",")
+    text = text.replace("\\$", "$").replace("\\%", "%")
+    for _ in range(3):
+        text = re.sub(r"\\[dt]?frac\s*\{([^{}]+)\}\s*\{([^{}]+)\}", r"((\1)/(\2))", text)
+    text = text.replace("{", "(").replace("}", ")")
+    return text if re.fullmatch(r"[\d\s.,+\-*/()$%]+", text) else None
+
+
+def check_step(step: str) -> StepCheck:
+    """Verdict on the arithmetic a step asserts: ok, wrong (with the reason) or unknown."""
+    verdicts: list[StepCheck] = []
+    for expr, result in _ANNOTATION.findall(step):
+        verdicts.append(_compare(expr, result))
+    plain = _ANNOTATION.sub(" ", step)
+    # `$` is both currency and LaTeX: read inline arithmetic on the raw text, LaTeX claims on top
+    for expr, result in _INLINE.findall(plain):
+        verdicts.append(_compare(expr, result))
+    for expr, result, shown in _latex_claims(plain):
+        verdicts.append(_compare(expr, result, shown))
+    wrong = [v for v in verdicts if v.status == "wrong"]
+    if wrong:
+        return StepCheck("wrong", "; ".join(v.reason for v in wrong))
+    if any(v.status == "ok" for v in verdicts):
+        return StepCheck("ok")
+    return StepCheck("unknown")
+
+
+SCORES: dict[Status, float] = {"ok": 1.0, "unknown": 0.5, "wrong": 0.0}
+
+
+class SymbolicVerifier:
+    """Scores each step 1 (arithmetic checks out), 0.5 (nothing it can check) or 0 (proved wrong)."""
+
+    name = "symbolic"
+
+    def score(self, question: str, solutions) -> list[list[float]]:
+        return [[SCORES[check_step(step).status] for step in steps] for steps in solutions]
+
+
+class HybridVerifier:
+    """Neural step scores, except that a step the symbolic checker proves wrong scores 0."""
+
+    def __init__(self, neural) -> None:
+        self.neural = neural
+        self.name = f"hybrid:{neural.name}"
+
+    def score(self, question: str, solutions) -> list[list[float]]:
+        scores = self.neural.score(question, solutions)
+        if len(scores) and all(len(s) == 1 for s in scores) and any(len(x) > 1 for x in solutions):
+            # ORM: one score per solution; a provably wrong step anywhere sinks it
+            return [[0.0 if any(check_step(st).status == "wrong" for st in steps) else s[0]] for steps, s in zip(solutions, scores, strict=True)]
+        return [
+            [0.0 if check_step(step).status == "wrong" else s for step, s in zip(steps, row, strict=True)]
+            for steps, row in zip(solutions, scores, strict=True)
+        ]
