@@ -1,5 +1,80 @@
-"""placeholder"""
+"""`minos batch INPUT -o OUT.jsonl`: solve a dataset, one JSON line per problem (and strategy)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from minos.cli.common import GeneratorOpt, ModelOpt, TemplateOpt, VerifierOpt, build_config, fail
 
 app = typer.Typer()
+
+
+@app.command()
+def batch(
+    input: Annotated[Path, typer.Argument(help="GSM8K / MATH / MATH-500 / any JSONL, JSON, CSV or Parquet file")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL results, one line per problem and strategy")],
+    strategy: Annotated[str, typer.Option(help="one strategy or several, comma-separated")] = "weighted_vote",
+    n: Annotated[int, typer.Option("--n", "-n", min=1)] = 4,
+    generator: GeneratorOpt = "default",
+    model: ModelOpt = None,
+    verifier: VerifierOpt = "symbolic",
+    template: TemplateOpt = "fewshot",
+    concurrency: Annotated[int, typer.Option(min=1, help="problems solved at once")] = 4,
+    limit: Annotated[int | None, typer.Option(help="only the first N problems")] = None,
+    resume: Annotated[bool, typer.Option(help="skip problems already in OUTPUT")] = False,
+    question_field: Annotated[str | None, typer.Option(help="column holding the question")] = None,
+    answer_field: Annotated[str | None, typer.Option(help="column holding the reference answer")] = None,
+    id_field: Annotated[str | None, typer.Option(help="column holding the problem id")] = None,
+    strict: Annotated[bool, typer.Option(help="stop at the first malformed input row instead of skipping it")] = False,
+    beam_width: Annotated[int, typer.Option(min=1)] = 2,
+    max_steps: Annotated[int, typer.Option(min=1)] = 10,
+    max_tokens: Annotated[int, typer.Option(min=1)] = 256,
+    temperature: Annotated[float, typer.Option(min=0.0)] = 0.8,
+    aggregation: Annotated[str, typer.Option()] = "min",
+    seed: Annotated[int, typer.Option()] = 0,
+    plot: Annotated[Path | None, typer.Option(help="PNG of accuracy against n (first k of the n samples)")] = None,
+) -> None:
+    """Solve every problem of a dataset. Ctrl-C leaves OUTPUT valid; --resume carries on where it stopped."""
+    import asyncio
+
+    from minos.core.data import DataError, load_problems
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    errors: list[DataError] = []
+    try:
+        problems = load_problems(
+            input, question_field=question_field, answer_field=answer_field, id_field=id_field,
+            on_error="raise" if strict else "skip", errors=errors,
+        )
+    except DataError as exc:
+        fail(str(exc), 2)
+    for error in errors:
+        console.print(f"[yellow]skipped[/] {error}")
+    problems = problems[:limit] if limit is not None else problems
+    strategies = [s.strip() for s in strategy.split(",") if s.strip()]
+    configs = {
+        s: build_config(
+            generator=generator, model=model, verifier=verifier,
+            strategy=s, template=template, n=n, beam_width=beam_width, max_steps=max_steps, max_tokens=max_tokens,
+            temperature=temperature, aggregation=aggregation, seed=seed,
+        )
+        for s in strategies
+    }
+    from minos.cli.batch_run import run_batch, summary_table
+
+    try:
+        rows = asyncio.run(run_batch(problems, configs, output, resume=resume, concurrency=concurrency, console=console))
+    except KeyboardInterrupt:
+        console.print(f"[yellow]interrupted[/]: {output} holds every finished problem; rerun with --resume")
+        raise typer.Exit(130) from None
+    console.print(summary_table(rows, strategies))
+    if plot is not None:
+        from minos.cli.batch_run import plot_accuracy_vs_n
+
+        plot_accuracy_vs_n(rows, strategies, configs, plot)
+        console.print(f"plot: {plot}")
+    if rows and all(r.get("error") for r in rows):
+        fail("every problem failed; first error: " + rows[0]["error"])

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import typer
-
 from minos.cli import batch, data, eval, solve, train
 
 app = typer.Typer(

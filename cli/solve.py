@@ -6,7 +6,6 @@ import json
 from typing import Annotated
 
 import typer
-
 from minos.cli.common import GeneratorOpt, ModelOpt, TemplateOpt, VerifierOpt, build_config, fail
 
 app = typer.Typer()

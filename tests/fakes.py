@@ -1,0 +1,55 @@
+"""Scripted stand-ins for the generator and verifier, so graph tests can assert exact picks."""
+
+from __future__ import annotations
+
+from minos.core.types import Usage
+from minos.solver.generators.base import Completion, SamplingParams
+
+
+class ScriptedGenerator:
+    """Returns the scripted solutions in turn (whole solutions, or one step at a time when the prompt
+    already holds a partial solution and the step delimiter is a stop string)."""
+
+    name = "scripted"
+
+    def __init__(self, solutions: list[str]) -> None:
+        self.solutions = solutions
+        self.calls: list[tuple[str, SamplingParams]] = []
+        self._next = 0
+
+    async def complete(self, prompt: str, params: SamplingParams) -> list[Completion]:
+        self.calls.append((prompt, params))
+        out = []
+        partial = [s.strip() for s in prompt.rsplit("Answer:", 1)[-1].split("\n\n") if s.strip()]
+        # only scripts that continue this partial solution (a real model continues its prefix)
+        fitting = [t for t in self.solutions if t.split("\n\n")[: len(partial)] == partial] or self.solutions
+        for _ in range(params.n):
+            text = fitting[self._next % len(fitting)]
+            self._next += 1
+            if "\n\n" in params.stop:
+                steps = text.split("\n\n")
+                text = steps[len(partial)] if len(partial) < len(steps) else ""
+            words = text.split(" ")
+            finish = "stop"
+            if len(words) + 1 > params.max_tokens:  # one "token" a word, plus the stop token
+                text, finish = " ".join(words[: params.max_tokens]), "length"
+            tokens = min(len(words) + 1, params.max_tokens)
+            out.append(Completion(text, finish, Usage(len(prompt.split()), tokens)))
+        return out
+
+    async def aclose(self) -> None:
+        return None
+
+
+class TableVerifier:
+    """Scores a step by looking its text up in a table (default 0.5)."""
+
+    name = "table"
+
+    def __init__(self, table: dict[str, float]) -> None:
+        self.table = table
+        self.calls = 0
+
+    def score(self, question, solutions):
+        self.calls += 1
+        return [[self.table.get(step, 0.5) for step in steps] for steps in solutions]

@@ -1,0 +1,137 @@
+import asyncio
+
+import pytest
+from langgraph.checkpoint.memory import InMemorySaver
+from langgraph.graph import END, START, StateGraph
+from typing_extensions import TypedDict
+
+from minos.solver import SolverConfig, as_tool, asolve, build_graph, solve
+from tests.fakes import ScriptedGenerator, TableVerifier
+
+RIGHT = "48 / 2 = 24.\n\nThe answer is 24."
+WRONG = "48 / 2 = 26.\n\nThe answer is 26."
+WRONG2 = "48 / 2 = 26.\n\n26 is it.\n\nThe answer is 26."
+SCORES = {"48 / 2 = 24.": 0.9, "48 / 2 = 26.": 0.2, "The answer is 24.": 0.9, "The answer is 26.": 0.3}
+
+
+def config(strategy, solutions, **kw):
+    return SolverConfig(generator=ScriptedGenerator(solutions), verifier=TableVerifier(SCORES), strategy=strategy, **kw)
+
+
+@pytest.mark.parametrize(
+    ("strategy", "solutions", "answer"),
+    [
+        ("greedy", [WRONG, RIGHT], "26"),
+        ("self_consistency", [WRONG, RIGHT, WRONG, RIGHT], "26"),  # tie 2-2: first seen
+        ("self_consistency", [RIGHT, WRONG, WRONG, WRONG], "26"),
+        ("best_of_n", [WRONG, WRONG, RIGHT, WRONG], "24"),
+        ("weighted_vote", [WRONG, WRONG, RIGHT, WRONG], "26"),  # 3 * 0.2 = 0.6 < 0.9? no: min agg -> 0.2 each
+        ("beam_search", [WRONG, RIGHT, WRONG, WRONG], "24"),
+        ("dvts", [WRONG, RIGHT, WRONG, WRONG], "24"),
+    ],
+)
+def test_strategies_end_to_end(strategy, solutions, answer):
+    cfg = config(strategy, solutions, n=4, beam_width=2)
+    result = solve("Natalia had 48 clips and sold half. How many?", cfg, reference="24")
+    if strategy == "weighted_vote":
+        # 3 x 0.2 = 0.6 for 26 against 0.9 for 24: the verifier outweighs the majority
+        answer = "24"
+    assert result.answer == answer
+    assert result.correct is (answer == "24")
+    assert result.strategy == strategy
+
+
+def test_sample_budget_is_exact():
+    cfg = config("self_consistency", [RIGHT, WRONG], n=7, rounds=3, temperature=0.5)
+    result = solve("q", cfg)
+    assert sum(p.n for _, p in cfg.generator.calls) == len(result.candidates) == 7
+
+
+def test_early_stop_when_the_vote_is_settled():
+    cfg = config("self_consistency", [RIGHT], n=8, rounds=4)
+    result = solve("q", cfg)
+    # after 6 identical votes the 2 remaining cannot change the winner
+    assert len(result.candidates) == 6
+    assert result.answer == "24" and result.support == 1.0
+
+
+def test_token_budget_caps_generation():
+    cfg = config("beam_search", [WRONG2, RIGHT], n=4, beam_width=2, token_budget=20)
+    result = solve("q", cfg)
+    assert result.usage.completion_tokens <= 20
+
+
+def test_search_prunes_and_respects_max_steps():
+    cfg = config("beam_search", [WRONG2, RIGHT], n=2, beam_width=1, max_steps=1)
+    result = solve("q", cfg)
+    assert all(len(c.steps) <= 1 for c in result.candidates)
+
+
+def test_threshold_prunes_bad_branches():
+    cfg = config("beam_search", [WRONG2, RIGHT, WRONG2, RIGHT], n=4, beam_width=2, threshold=0.5)
+    result = solve("q", cfg)
+    assert result.answer == "24"
+    assert all(c.answer == "24" for c in result.candidates if c.finished)
+
+
+def test_stream_events_and_checkpointer():
+    cfg = config("weighted_vote", [RIGHT, WRONG], n=2)
+    graph = build_graph(cfg, checkpointer=InMemorySaver())
+
+    async def run():
+        events = []
+        async for chunk in graph.astream({"question": "q"}, {"configurable": {"thread_id": "t1"}}, stream_mode="custom"):
+            events.append(chunk["event"])
+        return events, graph.get_state({"configurable": {"thread_id": "t1"}})
+
+    events, snapshot = asyncio.run(run())
+    assert events == ["sampled", "scored", "voted", "finished"]
+    assert snapshot.values["answer"] == "24"
+
+
+def test_embedded_as_a_subgraph_and_as_a_tool():
+    cfg = config("weighted_vote", [RIGHT, WRONG, RIGHT], n=3)
+
+    class Parent(TypedDict, total=False):
+        question: str
+        answer: str | None
+        report: str
+
+    def report(state: Parent) -> dict:
+        return {"report": f"solved: {state['answer']}"}
+
+    parent = StateGraph(Parent)
+    parent.add_node("solve", build_graph(cfg))
+    parent.add_node("report", report)
+    parent.add_edge(START, "solve")
+    parent.add_edge("solve", "report")
+    parent.add_edge("report", END)
+    out = asyncio.run(parent.compile().ainvoke({"question": "Natalia had 48 clips..."}))
+    assert out["report"] == "solved: 24"
+
+    tool = as_tool(config("weighted_vote", [RIGHT], n=1))
+    assert asyncio.run(tool.ainvoke({"problem": "q"})).startswith("24 (support 1.00")
+
+
+def test_verifier_needed():
+    with pytest.raises(ValueError, match="needs a verifier"):
+        build_graph(SolverConfig(generator=ScriptedGenerator([RIGHT]), strategy="best_of_n"))
+
+
+def test_unknown_strategy_is_rejected():
+    with pytest.raises(ValueError, match="unknown strategy"):
+        SolverConfig(generator=None, strategy="nope")
+
+
+def test_tiny_in_process_model_end_to_end(tiny_lm):
+    from minos.solver.generators.transformers_local import TransformersGenerator
+    from minos.verifier.neural import NeuralVerifier
+
+    cfg = SolverConfig(
+        generator=TransformersGenerator(tiny_lm), verifier=NeuralVerifier(tiny_lm), strategy="beam_search",
+        n=2, beam_width=1, max_steps=2, step_max_tokens=8,
+    )
+    result = asyncio.run(asolve("What is 2+2?", cfg, reference="4"))
+    assert len(result.candidates) >= 1
+    assert all(len(c.step_scores) == len(c.steps) for c in result.candidates)
+    assert result.usage.completion_tokens > 0
