@@ -116,7 +116,7 @@ def check_step(step: str) -> StepCheck:
         verdicts.append(_compare(expr, result, shown))
     wrong = [v for v in verdicts if v.status == "wrong"]
     if wrong:
-        return StepCheck("wrong", "; ".join(v.reason for v in wrong))
+        return StepCheck("wrong", "; ".join(dict.fromkeys(v.reason for v in wrong)))
     if any(v.status == "ok" for v in verdicts):
         return StepCheck("ok")
     return StepCheck("unknown")

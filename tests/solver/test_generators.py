@@ -1,0 +1,131 @@
+import asyncio
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from minos.solver.generators import FewShotTemplate, GeneratorError, SamplingParams, load_generator, template_for
+from minos.solver.generators.openai_http import OpenAIGenerator
+from minos.solver.generators.transformers_local import TransformersGenerator
+
+
+def test_fewshot_template_continues_a_partial_solution():
+    t = FewShotTemplate()
+    assert t.render("What is 2+2?").endswith("Question: What is 2+2?\nAnswer: ")
+    assert t.render("What is 2+2?", ["2+2=4."]).endswith("Answer: 2+2=4.\n\n")
+
+
+def test_chat_template_rendered_on_the_client(tiny_lm):
+    t = template_for(f"chat:{tiny_lm}")
+    prompt = t.render("What is 2+2?", ["2+2=4."])
+    assert prompt.startswith("<s>user: What is 2+2?") and prompt.endswith("<s>assistant: 2+2=4.\n\n")
+
+
+def test_unknown_specs():
+    with pytest.raises(ValueError, match="unknown generator"):
+        load_generator("ftp://x")
+    with pytest.raises(ValueError, match="needs a model name"):
+        load_generator("http://127.0.0.1:1/v1")
+    with pytest.raises(ValueError, match="unknown prompt template"):
+        template_for("jinja")
+
+
+def test_tiny_transformers_generator_samples_n_with_stop_and_seed(tiny_lm):
+    gen = TransformersGenerator(tiny_lm)
+    params = SamplingParams(n=3, temperature=1.0, max_tokens=12, seed=7, stop=(" ",), logprobs=True)
+    first = asyncio.run(gen.complete("Question: 2+2?", params))
+    again = asyncio.run(gen.complete("Question: 2+2?", params))
+    assert len(first) == 3
+    assert [c.text for c in first] == [c.text for c in again]  # same seed, same samples
+    for c in first:
+        assert " " not in c.text  # cut at the stop string
+        assert 1 <= c.usage.completion_tokens <= 12
+        assert c.logprobs and all(lp <= 0 for lp in c.logprobs)
+    assert first[0].usage.prompt_tokens > 0 and first[1].usage.prompt_tokens == 0
+
+
+def test_vllm_generator_when_installed():
+    pytest.importorskip("vllm")
+    with pytest.raises(Exception):  # noqa: B017 - vLLM cannot start on a CPU-only machine without weights
+        load_generator("vllm:/nonexistent")
+
+
+# ------------------------------------------------------------------ a scripted OpenAI-compatible server
+
+
+class _Handler(BaseHTTPRequestHandler):
+    script: dict = {}
+
+    def log_message(self, *args):
+        pass
+
+    def _send(self, code: int, body: dict) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(code)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        self._send(200, {"object": "list", "data": [{"id": "served-model", "object": "model"}]})
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        self.script.setdefault("requests", []).append(body)
+        failures = self.script.get("fail", [])
+        if failures:
+            self._send(failures.pop(0), {"error": {"message": "busy"}})
+            return
+        if body["model"] != "served-model":
+            self._send(404, {"error": {"message": f"model {body['model']} not found"}})
+            return
+        if len(body["prompt"]) > 5000:
+            self._send(400, {"error": {"message": "This model's maximum context length is 2048 tokens"}})
+            return
+        n = 1 if self.script.get("ignore_n") else body.get("n", 1)
+        choices = [{"index": i, "text": f"s{body.get('seed')}-{i}", "finish_reason": "stop", "logprobs": None} for i in range(n)]
+        self._send(200, {"id": "x", "object": "text_completion", "created": 0, "model": body["model"], "choices": choices,
+                         "usage": {"prompt_tokens": 5, "completion_tokens": 2 * n, "total_tokens": 5 + 2 * n}})
+
+
+@pytest.fixture
+def fake_server():
+    _Handler.script = {}
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}/v1", _Handler.script
+    server.shutdown()
+
+
+def test_http_n_is_honoured_by_fanning_out(fake_server):
+    url, script = fake_server
+    script["ignore_n"] = True
+    gen = OpenAIGenerator(url, "served-model")
+    out = asyncio.run(gen.complete("p", SamplingParams(n=4, seed=10)))
+    assert len(out) == 4 and gen.supports_n is False
+    assert len({c.text for c in out}) == 4  # each fanned-out request has its own seed
+
+
+def test_http_retries_5xx_then_succeeds(fake_server):
+    url, script = fake_server
+    script["fail"] = [503, 429]
+    gen = OpenAIGenerator(url, "served-model", backoff=0.01)
+    out = asyncio.run(gen.complete("p", SamplingParams(n=2)))
+    assert len(out) == 2 and len(script["requests"]) == 3
+
+
+def test_http_wrong_model_and_context_overflow_are_clear(fake_server):
+    url, _ = fake_server
+    with pytest.raises(GeneratorError, match="does not serve model 'nope'; it serves: served-model"):
+        asyncio.run(OpenAIGenerator(url, "nope").complete("p", SamplingParams()))
+    with pytest.raises(GeneratorError, match="does not fit the model's context"):
+        asyncio.run(OpenAIGenerator(url, "served-model").complete("x" * 6000, SamplingParams()))
+
+
+def test_http_unreachable_server_retries_then_fails():
+    gen = OpenAIGenerator("http://127.0.0.1:9/v1", "m", max_retries=2, backoff=0.01, timeout=2)
+    with pytest.raises(GeneratorError, match="no answer after 3 tries"):
+        asyncio.run(gen.complete("p", SamplingParams()))

@@ -1,0 +1,82 @@
+import math
+import warnings
+
+import pytest
+
+from minos.verifier import PRESETS, StepTagScheme, aggregate, load_verifier
+from minos.verifier.neural import NeuralVerifier
+
+STEPS = ["Natalia sold 48 / 2 = 24 clips in May.", "Altogether 48 + 24 = 72.", "The answer is 72."]
+
+
+def test_one_pass_step_scores_equal_prefix_scores(tiny_lm):
+    v = NeuralVerifier(tiny_lm)
+    full = v.score("How many clips?", [STEPS])[0]
+    assert len(full) == 3
+    for k in range(1, 4):
+        alone = v.score("How many clips?", [STEPS[:k]])[0]
+        assert alone[-1] == pytest.approx(full[k - 1], abs=1e-5)
+
+
+def test_batched_and_padded_equals_one_by_one(tiny_lm):
+    v = NeuralVerifier(tiny_lm, batch_size=4)
+    solutions = [STEPS, STEPS[:1], ["x"] * 5, STEPS[1:]]
+    batched = v.score("q", solutions)
+    for steps, row in zip(solutions, batched, strict=True):
+        assert row == pytest.approx(v.score("q", [steps])[0], abs=1e-5)
+        assert all(0.0 <= s <= 1.0 for s in row)
+
+
+def test_orm_mode_scores_the_final_tag_only(tiny_lm):
+    prm = NeuralVerifier(tiny_lm)
+    orm = NeuralVerifier(tiny_lm, mode="orm")
+    (row,) = orm.score("q", [STEPS])
+    assert len(row) == 1
+    assert 0.0 <= row[0] <= 1.0
+    assert orm.scheme.render("q", STEPS).count("ки") == 1 and prm.scheme.render("q", STEPS).count("ки") == 3
+
+
+def test_truncation_warns_and_marks_lost_steps_nan(tiny_lm):
+    v = NeuralVerifier(tiny_lm, max_length=40)
+    long_steps = ["Natalia sold 48 / 2 = 24 clips in May and then some more."] * 6
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        (row,) = v.score("q", [long_steps])
+    assert any("get no score" in str(w.message) for w in caught)
+    assert len(row) == 6 and math.isnan(row[-1]) and not math.isnan(row[0])
+    assert aggregate(row, "min") == min(s for s in row if not math.isnan(s))
+
+
+def test_token_classification_head(tiny_qwen):
+    from transformers import AutoConfig, AutoModelForTokenClassification
+
+    config = AutoConfig.from_pretrained(tiny_qwen, num_labels=2)
+    model = AutoModelForTokenClassification.from_pretrained(tiny_qwen, config=config)
+    scheme = StepTagScheme(**{**PRESETS["qwen-prm"].__dict__, "chat": False})
+    v = NeuralVerifier(tiny_qwen, scheme=scheme, model=model)
+    (row,) = v.score("q", [STEPS])
+    assert len(row) == 3 and all(0 <= s <= 1 for s in row)
+
+
+def test_multi_token_tag_is_refused(tiny_lm):
+    with pytest.raises(ValueError, match="must be one"):
+        NeuralVerifier(tiny_lm, scheme=StepTagScheme(tag=" <<STEP-TAG>>"))
+
+
+def test_scheme_saved_beside_a_checkpoint_is_used(tiny_lm, tmp_path):
+    import shutil
+
+    ckpt = tmp_path / "ckpt"
+    shutil.copytree(tiny_lm, ckpt)
+    StepTagScheme(mode="orm").save(ckpt)
+    v = load_verifier(f"prm:{ckpt}")
+    assert v.scheme.mode == "orm"
+
+
+@pytest.mark.parametrize(
+    ("scores", "how", "expected"),
+    [([0.9, 0.2, 0.8], "min", 0.2), ([0.9, 0.2, 0.8], "last", 0.8), ([0.5, 0.5], "prod", 0.25),
+     ([0.2, 0.4], "mean", 0.3), ([], "min", 0.0), ([float("nan"), 0.4], "prod", 0.4)],
+)
+def test_aggregate(scores, how, expected):
+    assert aggregate(scores, how) == pytest.approx(expected)
