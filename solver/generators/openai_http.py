@@ -36,6 +36,7 @@ class OpenAIGenerator:
         self.base_url, self.model, self.api_key = base_url.rstrip("/"), model, api_key
         self.max_concurrency, self.max_retries, self.timeout, self.backoff = max_concurrency, max_retries, timeout, backoff
         self.supports_n: bool | None = None  # learnt from the first request that asks for n > 1
+        self._model_checked = False
         # httpx pools and asyncio semaphores belong to one event loop; keep one of each per loop.
         self._per_loop: dict[int, tuple[openai.AsyncOpenAI, asyncio.Semaphore]] = {}
 
@@ -90,7 +91,23 @@ class OpenAIGenerator:
             return f"{self.base_url} does not serve model {self.model!r}; it serves: {', '.join(served) or 'nothing'}"
         return f"{self.base_url}: not found ({exc})"
 
+    async def _check_model(self) -> None:
+        """Some servers (llama.cpp) answer for any model name: ask /models once, so a typo fails clearly."""
+        if self._model_checked:
+            return
+        client, _ = self._client()
+        try:
+            served = [m.id async for m in client.models.list()]
+        except openai.NotFoundError:  # no /models endpoint: nothing to check against
+            served = []
+        except _RETRYABLE:
+            served = []  # the completion request itself will retry and report
+        if served and self.model not in served:
+            raise GeneratorError(f"{self.base_url} does not serve model {self.model!r}; it serves: {', '.join(served)}")
+        self._model_checked = True
+
     async def complete(self, prompt: str, params: SamplingParams) -> list[Completion]:
+        await self._check_model()
         first = await self._request(prompt, params, params.n if self.supports_n is not False else 1, params.seed)
         completions = _completions(first)
         if params.n > 1 and self.supports_n is None:

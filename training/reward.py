@@ -1,0 +1,154 @@
+"""Stage 2: train the verifier as a PRM (loss at every step tag) or an ORM (loss at the final tag).
+
+The loss is a cross-entropy over the two label tokens of the LM head at each tag position, with soft
+labels allowed (Math-Shepherd soft estimation). Tag and label tokens are strings resolved through the
+tokenizer (`StepTagScheme.token_ids`), and every example is checked so that each label lands on a tag
+token that survived truncation. The saved checkpoint carries `minos_verifier.json`, so
+`minos.verifier.load_verifier("prm:DIR")` loads it with no extra arguments, and vLLM can serve it with
+STEP pooling on the same tag (README).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from minos.core.types import LabelledSolution
+from minos.verifier.scheme import PRESETS, StepTagScheme
+
+
+@dataclass(frozen=True)
+class RewardSettings:
+    model: str = field(metadata={"help": "stage-1 checkpoint or any causal LM (local path)"})
+    output_dir: str = field(metadata={"help": "where checkpoints and the final verifier go"})
+    mode: str = field(default="prm", metadata={"help": "prm (every step tag) or orm (final tag only)"})
+    epochs: float = field(default=1.0, metadata={"help": "Math-Minos: 1 epoch"})
+    learning_rate: float = field(default=2e-6, metadata={"help": "peak learning rate"})
+    batch_size: int = field(default=4, metadata={"help": "per-device batch; Math-Minos global batch 512"})
+    gradient_accumulation: int = field(default=1, metadata={"help": "steps accumulated per update"})
+    max_length: int = field(default=512, metadata={"help": "Math-Minos: 512"})
+    eval_fraction: float = field(default=0.1, metadata={"help": "held-out share for step F1 / outcome accuracy"})
+    save_steps: int = field(default=500, metadata={"help": "checkpoint every N steps"})
+    seed: int = field(default=0)
+    bf16: bool = field(default=False)
+
+
+def encode_example(row: LabelledSolution, tokenizer, scheme: StepTagScheme, max_length: int) -> dict | None:
+    """input_ids with the tag after each step; `tag_positions` and `tag_labels` aligned to them.
+
+    Returns None (with the reason in `dropped`) when truncation cut every tag; raises when the tag does
+    not stay one token, since then labels would land on the wrong tokens.
+    """
+    tag_id, _, _ = scheme.token_ids(tokenizer)
+    ids = tokenizer(scheme.render(row.problem.question, row.steps, tokenizer), add_special_tokens=True).input_ids
+    positions = [i for i, t in enumerate(ids) if t == tag_id]
+    labels = list(row.labels) if scheme.mode == "prm" else [float(all(x >= 0.5 for x in row.labels))]
+    if len(positions) != len(labels):
+        raise ValueError(
+            f"problem {row.problem.id}: {len(positions)} tag tokens for {len(labels)} labels; "
+            f"the tag {scheme.tag!r} does not stay one token in context"
+        )
+    kept = [(p, y) for p, y in zip(positions, labels, strict=True) if p < max_length]
+    if not kept:
+        return None
+    return {"input_ids": ids[:max_length], "tag_positions": [p for p, _ in kept], "tag_labels": [y for _, y in kept]}
+
+
+def _collate(pad_id: int):
+    def collate(batch: list[dict]) -> dict:
+        import torch
+
+        width = max(len(b["input_ids"]) for b in batch)
+        input_ids = torch.full((len(batch), width), pad_id, dtype=torch.long)
+        mask = torch.zeros((len(batch), width), dtype=torch.long)
+        # tag targets as a dense (batch, width) tensor; -1 marks "no tag here"
+        targets = torch.full((len(batch), width), -1.0)
+        for i, b in enumerate(batch):
+            input_ids[i, : len(b["input_ids"])] = torch.tensor(b["input_ids"])
+            mask[i, : len(b["input_ids"])] = 1
+            targets[i, b["tag_positions"]] = torch.tensor(b["tag_labels"], dtype=torch.float)
+        return {"input_ids": input_ids, "attention_mask": mask, "tag_targets": targets}
+
+    return collate
+
+
+def tag_loss(logits, targets, good_id: int, bad_id: int):
+    """Soft-label cross-entropy over [good, bad] at the tag positions only."""
+    import torch
+
+    at = targets >= 0
+    pair = logits[at][:, [good_id, bad_id]].float().log_softmax(-1)
+    y = targets[at]
+    return -(y * pair[:, 0] + (1 - y) * pair[:, 1]).mean() if y.numel() else logits.sum() * 0.0 + torch.tensor(0.0)
+
+
+def step_metrics(probs: list[float], labels: list[float], outcomes: list[tuple[float, bool]]) -> dict:
+    """Step-level F1 (positive class: wrong step) and outcome accuracy (min step score >= 0.5)."""
+    tp = sum(p < 0.5 and y < 0.5 for p, y in zip(probs, labels, strict=True))
+    fp = sum(p < 0.5 and y >= 0.5 for p, y in zip(probs, labels, strict=True))
+    fn = sum(p >= 0.5 and y < 0.5 for p, y in zip(probs, labels, strict=True))
+    f1 = 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 1.0
+    outcome = sum((score >= 0.5) == ok for score, ok in outcomes) / len(outcomes) if outcomes else 0.0
+    return {"step_f1": f1, "outcome_acc": outcome}
+
+
+def train_reward(rows: list[LabelledSolution], settings: RewardSettings, scheme: StepTagScheme | None = None):
+    import random
+
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer, Trainer, TrainingArguments
+
+    scheme = StepTagScheme(**{**(scheme or PRESETS["minos"]).__dict__, "mode": settings.mode})
+    tokenizer = AutoTokenizer.from_pretrained(settings.model)
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    _, good_id, bad_id = scheme.token_ids(tokenizer)
+    examples = [e for e in (encode_example(r, tokenizer, scheme, settings.max_length) for r in rows) if e]
+    if len(examples) < 2:
+        raise ValueError("fewer than 2 usable examples after truncation")
+    random.Random(settings.seed).shuffle(examples)
+    n_eval = max(1, int(len(examples) * settings.eval_fraction))
+    train, held_out = examples[n_eval:], examples[:n_eval]
+
+    class TagTrainer(Trainer):
+        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+            targets = inputs.pop("tag_targets")
+            outputs = model(**inputs)
+            loss = tag_loss(outputs.logits, targets, good_id, bad_id)
+            return (loss, outputs) if return_outputs else loss
+
+    args = TrainingArguments(
+        output_dir=settings.output_dir,
+        num_train_epochs=settings.epochs,
+        learning_rate=settings.learning_rate,
+        per_device_train_batch_size=settings.batch_size,
+        gradient_accumulation_steps=settings.gradient_accumulation,
+        save_steps=settings.save_steps,
+        logging_steps=1,
+        seed=settings.seed,
+        bf16=settings.bf16,
+        report_to=[],
+        remove_unused_columns=False,
+    )
+    model = AutoModelForCausalLM.from_pretrained(settings.model)
+    trainer = TagTrainer(model=model, args=args, train_dataset=train, data_collator=_collate(tokenizer.pad_token_id))
+    trainer.train()
+
+    # held-out metrics, read the same way the verifier reads them
+    model.eval()
+    probs, labels, outcomes = [], [], []
+    collate = _collate(tokenizer.pad_token_id)
+    with torch.inference_mode():
+        for example in held_out:
+            batch = collate([example])
+            targets = batch.pop("tag_targets")
+            logits = model(**{k: v.to(model.device) for k, v in batch.items()}).logits.cpu()
+            at = targets >= 0
+            p = logits[at][:, [good_id, bad_id]].float().softmax(-1)[:, 0].tolist()
+            probs += p
+            labels += targets[at].tolist()
+            outcomes.append((min(p), all(y >= 0.5 for y in targets[at].tolist())))
+    metrics = step_metrics(probs, labels, outcomes)
+    trainer.save_model(settings.output_dir)
+    tokenizer.save_pretrained(settings.output_dir)
+    scheme.save(settings.output_dir)
+    return trainer, metrics
