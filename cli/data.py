@@ -1,5 +1,183 @@
-"""placeholder"""
+"""`minos data ...`: build verifier training data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from minos.cli.common import fail
 
-app = typer.Typer()
+app = typer.Typer(no_args_is_help=True)
+
+
+def _problems_with_solutions(path: Path, limit: int | None, exclude: Path | None):
+    """(Problem, reference solution) pairs from GSM8K (`answer`) or MATH (`solution`) rows."""
+    import json
+
+    from minos.core.answers import extract_answer
+    from minos.core.types import Problem
+
+    banned = set()
+    if exclude is not None:  # never train on an evaluation problem (e.g. MATH-500)
+        banned = {json.loads(line).get("problem", "").strip() for line in exclude.open(encoding="utf-8") if line.strip()}
+    pairs = []
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+                question = row.get("question") or row["problem"]
+                solution = row.get("solution") or row["answer"]
+            except (json.JSONDecodeError, KeyError) as exc:
+                fail(f"{path}:{number}: not a problem with a reference solution ({exc})", 2)
+            if question.strip() in banned:
+                continue
+            pairs.append((Problem(f"{path.stem}-{number}", question, extract_answer(solution), path.stem), solution))
+            if limit is not None and len(pairs) >= limit:
+                break
+    return pairs
+
+
+@app.command()
+def inject(
+    input: Annotated[Path, typer.Argument(help="GSM8K-style JSONL with reference solutions (train split)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="step-labelled JSONL (minos rows)")],
+    kinds: Annotated[str, typer.Option(help="error types to inject, comma-separated")] = "calculation,logical,irrelevant",
+    limit: Annotated[int | None, typer.Option(help="only the first N problems")] = None,
+    exclude: Annotated[Path | None, typer.Option(help="JSONL of evaluation problems to leave out")] = None,
+    seed: Annotated[int, typer.Option()] = 0,
+) -> None:
+    """Inject one known error per (problem, type) into correct solutions, with labels and a critique."""
+    from minos.core.data import write_jsonl_atomic
+    from minos.training.inject import inject_dataset
+
+    pairs = _problems_with_solutions(input, limit, exclude)
+    try:
+        rows = [r.to_dict() for r in inject_dataset(pairs, tuple(k.strip() for k in kinds.split(",")), seed)]
+    except ValueError as exc:
+        fail(str(exc), 2)
+    write_jsonl_atomic(output, rows)
+    print(f"{len(rows)} injected rows from {len(pairs)} problems -> {output}")
+
+
+@app.command()
+def convert(
+    input: Annotated[Path, typer.Argument(help="ProcessBench / Math-Shepherd / stepwise / minos file")],
+    output: Annotated[Path, typer.Option("--output", "-o")],
+    to: Annotated[str, typer.Option(help="minos (step-labelled rows) or stepwise ({prompt, completions, labels})")] = "minos",
+    strict: Annotated[bool, typer.Option(help="stop at the first malformed row")] = False,
+) -> None:
+    """Convert step-labelled data between formats."""
+    from minos.core.data import DataError, load_labelled, write_jsonl_atomic
+    from minos.training.convert import WRITERS
+
+    if to not in WRITERS:
+        fail(f"unknown target format {to!r}: use {', '.join(WRITERS)}", 2)
+    errors: list[DataError] = []
+    try:
+        rows = load_labelled(input, on_error="raise" if strict else "skip", errors=errors)
+    except DataError as exc:
+        fail(str(exc), 2)
+    for error in errors:
+        print(f"skipped {error}")
+    write_jsonl_atomic(output, [WRITERS[to](r) for r in rows])
+    print(f"{len(rows)} rows -> {output}")
+
+
+@app.command()
+def critique(
+    input: Annotated[Path, typer.Argument(help="step-labelled file (any format load_labelled reads)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="JSONL of rows whose critique agrees with the labels")],
+    base_url: Annotated[str, typer.Option(help="OpenAI-compatible server of the critic model")],
+    model: Annotated[str, typer.Option(help="critic model name")],
+    api_key: Annotated[str, typer.Option(envvar="OPENAI_API_KEY")] = "EMPTY",
+    concurrency: Annotated[int, typer.Option(min=1)] = 16,
+    resume: Annotated[bool, typer.Option(help="skip rows already in OUTPUT")] = False,
+) -> None:
+    """Ask a critic LLM, given the step labels, for step-by-step critiques; keep those that agree."""
+    import asyncio
+
+    from minos.core.data import DataError, load_labelled
+    from minos.training.critique_run import run_critiques
+
+    try:
+        rows = load_labelled(input)
+    except DataError as exc:
+        fail(str(exc), 2)
+    kept, asked, failures = asyncio.run(run_critiques(rows, output, base_url, model, api_key, concurrency, resume))
+    for failure in failures:
+        print(f"failed {failure}")
+    rate = kept / asked if asked else 0.0
+    print(f"agreement rate {rate:.1%} ({kept} of {asked} critiques kept) -> {output}")
+    if failures and not asked:
+        fail(f"every request failed ({len(failures)}); is the critic server at {base_url} up?")
+
+
+@app.command()
+def rollout(
+    input: Annotated[Path, typer.Argument(help="step-labelled or problems+solutions file to label by rollouts")],
+    output: Annotated[Path, typer.Option("--output", "-o")],
+    generator: Annotated[str, typer.Option("--generator", "-g")] = "default",
+    model: Annotated[str | None, typer.Option("--model", "-m")] = None,
+    k: Annotated[int, typer.Option(min=1, help="completions per step")] = 8,
+    soft: Annotated[bool, typer.Option(help="soft labels (fraction reaching the answer) instead of hard")] = False,
+    max_tokens: Annotated[int, typer.Option(min=1)] = 256,
+    reference_from: Annotated[Path | None, typer.Option(help="problems file giving reference answers by question")] = None,
+) -> None:
+    """Math-Shepherd labels: sample k completions from each step; a step is good if they reach the answer."""
+    import asyncio
+
+    from minos.core.data import DataError, load_labelled, load_problems, write_jsonl_atomic
+    from minos.core.types import Problem
+    from minos.solver.generators import load_generator, template_for
+    from minos.training.rollout import rollout_labels
+
+    try:
+        rows = load_labelled(input)
+        references = {p.question: p.reference for p in load_problems(reference_from)} if reference_from else {}
+    except DataError as exc:
+        fail(str(exc), 2)
+    gen, template = load_generator(generator, model=model), template_for("fewshot")
+
+    async def run():
+        out = []
+        for r in rows:
+            reference = r.problem.reference or references.get(r.problem.question) or r.meta.get("reference_answer")
+            problem = Problem(r.problem.id, r.problem.question, reference, r.problem.source)
+            out.append(await rollout_labels(problem, list(r.steps), gen, template, k=k, soft=soft, max_tokens=max_tokens))
+        return out
+
+    try:
+        labelled = asyncio.run(run())
+    except ValueError as exc:
+        fail(str(exc), 2)
+    write_jsonl_atomic(output, [r.to_dict() for r in labelled])
+    print(f"{len(labelled)} rows labelled by rollouts -> {output}")
+
+
+@app.command()
+def errors(
+    input: Annotated[Path, typer.Argument(help="step-labelled file")],
+    plot: Annotated[Path | None, typer.Option(help="bar chart PNG")] = None,
+) -> None:
+    """Distribution of the five error types over a labelled set (table and bar chart)."""
+    from minos.core.data import DataError, load_labelled
+    from minos.training.meta import error_type_counts, save_bar_chart
+    from rich.console import Console
+    from rich.table import Table
+
+    try:
+        counts = error_type_counts(load_labelled(input))
+    except DataError as exc:
+        fail(str(exc), 2)
+    total = sum(counts.values()) or 1
+    table = Table(title=f"error types: {input.name}")
+    for column in ("type", "steps", "share"):
+        table.add_column(column)
+    for kind, count in counts.items():
+        table.add_row(kind, str(count), f"{count / total:.1%}")
+    Console().print(table)
+    if plot is not None:
+        save_bar_chart(counts, plot, title="error types", ylabel="wrong steps")

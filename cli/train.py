@@ -1,5 +1,141 @@
-"""placeholder"""
+"""`minos train ...`: the two Math-Minos stages. Multi-GPU / multi-node through accelerate:
+
+    accelerate launch --config_file training/configs/fsdp.yaml -m minos.cli.main train sft DATA -o OUT ...
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
 
 import typer
+from minos.cli.common import fail
 
-app = typer.Typer()
+app = typer.Typer(no_args_is_help=True)
+
+DataArg = Annotated[
+    list[Path], typer.Argument(help="step-labelled files (minos rows, ProcessBench, Math-Shepherd, stepwise)")
+]
+ModelOpt = Annotated[str, typer.Option("--model", "-m", help="causal LM to start from (local path)")]
+OutputOpt = Annotated[Path, typer.Option("--output-dir", "-o", help="checkpoints and the final model")]
+BatchOpt = Annotated[int, typer.Option(min=1, help="per-device batch size")]
+AccumOpt = Annotated[int, typer.Option(min=1, help="gradient accumulation (global batch = batch x devices x this)")]
+SaveOpt = Annotated[int, typer.Option(min=1, help="checkpoint (and evaluate) every N optimizer steps")]
+SeedOpt = Annotated[int, typer.Option()]
+Bf16Opt = Annotated[bool, typer.Option(help="bfloat16 mixed precision (GPUs)")]
+LimitOpt = Annotated[int | None, typer.Option(help="use only the first N rows")]
+
+
+def _rows(files: list[Path], limit: int | None):
+    from minos.core.data import DataError, load_labelled
+
+    rows, errors = [], []
+    try:
+        for file in files:
+            rows += load_labelled(file, on_error="skip", errors=errors)
+    except DataError as exc:
+        fail(str(exc), 2)
+    for error in errors[:20]:
+        print(f"skipped {error}")
+    if len(errors) > 20:
+        print(f"... and {len(errors) - 20} more malformed rows skipped")
+    if not rows:
+        fail("no usable rows in " + ", ".join(map(str, files)), 2)
+    return rows[:limit] if limit else rows
+
+
+@app.command()
+def sft(
+    data: DataArg,
+    model: ModelOpt,
+    output_dir: OutputOpt,
+    epochs: Annotated[float, typer.Option(help="Math-Minos: 3")] = 3.0,
+    learning_rate: Annotated[float, typer.Option("--lr", help="Math-Minos: 5e-6")] = 5e-6,
+    batch_size: BatchOpt = 4,
+    gradient_accumulation: AccumOpt = 1,
+    max_length: Annotated[int, typer.Option(help="Math-Minos: 1024")] = 1024,
+    lora_rank: Annotated[int, typer.Option(help="LoRA rank through peft (0 trains every weight)")] = 0,
+    save_steps: SaveOpt = 500,
+    seed: SeedOpt = 0,
+    bf16: Bf16Opt = False,
+    limit: LimitOpt = None,
+) -> None:
+    """Stage 1: supervised fine-tuning on step-by-step critiques (loss on the critique only)."""
+    from minos.training.sft import SFTSettings, train_sft
+
+    settings = SFTSettings(
+        model=model, output_dir=str(output_dir), epochs=epochs, learning_rate=learning_rate,
+        batch_size=batch_size, gradient_accumulation=gradient_accumulation, max_length=max_length,
+        lora_rank=lora_rank, save_steps=save_steps, seed=seed, bf16=bf16,
+    )
+    try:
+        trainer = train_sft(_rows(data, limit), settings)
+    except ValueError as exc:
+        fail(str(exc).splitlines()[0], 2)
+    losses = [e["loss"] for e in trainer.state.log_history if "loss" in e]
+    if losses:
+        print(f"stage 1 done: loss {losses[0]:.4f} -> {losses[-1]:.4f} over {len(losses)} steps -> {output_dir}")
+
+
+TagOpt = Annotated[str, typer.Option(help="step tag string (must be one token)")]
+GoodOpt = Annotated[str, typer.Option(help="label token read as 'step is right'")]
+BadOpt = Annotated[str, typer.Option(help="label token read as 'step is wrong'")]
+EvalOpt = Annotated[float, typer.Option(min=0.0, max=0.5, help="held-out share for step F1 / outcome accuracy")]
+
+
+# One body, two commands: the command name is the mode.
+@app.command("orm", help="Stage 2, ORM: the tag loss at the final tag only, on whether the final answer is right.")
+@app.command("prm", help="Stage 2, PRM: loss at every step tag over the good/bad label tokens (soft labels allowed).")
+def reward(
+    ctx: typer.Context,
+    data: DataArg,
+    model: ModelOpt,
+    output_dir: OutputOpt,
+    epochs: Annotated[float, typer.Option(help="Math-Minos: 1")] = 1.0,
+    learning_rate: Annotated[float, typer.Option("--lr")] = 2e-6,
+    batch_size: BatchOpt = 4,
+    gradient_accumulation: AccumOpt = 1,
+    max_length: Annotated[int, typer.Option(help="Math-Minos: 512")] = 512,
+    eval_fraction: EvalOpt = 0.1,
+    save_steps: SaveOpt = 500,
+    seed: SeedOpt = 0,
+    bf16: Bf16Opt = False,
+    limit: LimitOpt = None,
+    tag: TagOpt = " ки",
+    good: GoodOpt = "+",
+    bad: BadOpt = "-",
+) -> None:
+    from minos.training.reward import RewardSettings, train_reward
+    from minos.verifier.scheme import StepTagScheme
+
+    mode = ctx.info_name
+    settings = RewardSettings(
+        model=model, output_dir=str(output_dir), mode=mode, epochs=epochs, learning_rate=learning_rate,
+        batch_size=batch_size, gradient_accumulation=gradient_accumulation, max_length=max_length,
+        eval_fraction=eval_fraction, save_steps=save_steps, seed=seed, bf16=bf16,
+    )
+    try:
+        _, metrics = train_reward(_rows(data, limit), settings, StepTagScheme(tag=tag, good=good, bad=bad))
+    except ValueError as exc:
+        fail(str(exc).splitlines()[0], 2)
+    figures = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items())
+    print(f"stage 2 ({mode}) done: held-out {figures} -> {output_dir}")
+    print(f"load it with --verifier {mode}:{output_dir}")
+    serve_command(output_dir)
+
+
+@app.command("serve-command")
+def serve_command(
+    checkpoint: Annotated[Path, typer.Argument(help="a verifier checkpoint folder")],
+    preset: Annotated[str | None, typer.Option(help="scheme preset when the folder has no minos_verifier.json")] = None,
+) -> None:
+    """Print the `vllm serve` command (STEP pooling, token ids from the tokenizer) that serves a PRM."""
+    from minos.verifier.scheme import PRESETS, StepTagScheme
+    from transformers import AutoTokenizer
+
+    try:
+        scheme = PRESETS[preset] if preset else (StepTagScheme.load(checkpoint) or PRESETS["minos"])
+        tokenizer = AutoTokenizer.from_pretrained(checkpoint)
+        print(scheme.vllm_serve_command(checkpoint, tokenizer))
+    except (KeyError, OSError, ValueError) as exc:
+        fail(f"{checkpoint}: {str(exc).splitlines()[0]}", 2)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+# A GSM8K calculator annotation `<<48/2=24>>`: (expression, stated result).
+CALC_ANNOTATION = re.compile(r"<<([^<>=]+)=([^<>]+)>>")
 STEP_SEPARATOR = "\n\n"
 
 _NUMBERED = re.compile(r"^[ \t]*(?:[*#_]+\s*)?step\s*\d+\s*[:.)\-]", re.IGNORECASE | re.MULTILINE)

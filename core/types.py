@@ -127,6 +127,13 @@ class LabelledSolution:
     def first_error(self) -> int:
         return next((i for i, label in enumerate(self.labels) if label < 0.5), -1)
 
+    @property
+    def outcome(self) -> bool:
+        """Whether the final answer is right: the source's own flag when it has one (ProcessBench's
+        `final_answer_correct`; a flawed process can still land on the right answer), else no wrong step."""
+        flag = self.meta.get("final_answer_correct")
+        return flag if isinstance(flag, bool) else self.first_error == -1
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "problem": self.problem.to_dict(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import string
 from pathlib import Path
 
 CORPUS = [
@@ -12,8 +13,14 @@ CORPUS = [
 ]
 
 
-def build_tiny_lm(directory: str | Path, *, kind: str = "llama", vocab_size: int = 600, seed: int = 0) -> Path:
-    """A random-init causal LM and a byte-level BPE tokenizer trained on a few lines, saved to `directory`."""
+def build_tiny_lm(
+    directory: str | Path, *, kind: str = "llama", vocab_size: int = 600, seed: int = 0, style: str = "bytelevel"
+) -> Path:
+    """A random-init causal LM and a BPE tokenizer trained on a few lines, saved to `directory`.
+
+    style: "bytelevel" (GPT-2 / Qwen / Llama-3 style) or "metaspace" (SentencePiece style, `▁` marks a
+    space, as in Llama-2 / Mistral / Gemma), so that tag alignment is tested under both conventions.
+    """
     import torch
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
     from transformers import AutoModelForCausalLM, LlamaConfig, PreTrainedTokenizerFast, Qwen2Config
@@ -21,12 +28,16 @@ def build_tiny_lm(directory: str | Path, *, kind: str = "llama", vocab_size: int
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     tokenizer = Tokenizer(models.BPE(unk_token=None))
-    tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tokenizer.decoder = decoders.ByteLevel()
     specials = ["<pad>", "<s>", "</s>", "<extra_0>"]
-    trainer = trainers.BpeTrainer(
-        vocab_size=vocab_size, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()
-    )
+    if style == "metaspace":
+        tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(prepend_scheme="first")
+        tokenizer.decoder = decoders.Metaspace(prepend_scheme="first")
+        alphabet = sorted(set("".join(CORPUS)) | set(string.printable.strip()) | {"\u2581"})
+    else:
+        tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+        tokenizer.decoder = decoders.ByteLevel()
+        alphabet = pre_tokenizers.ByteLevel.alphabet()
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=specials, initial_alphabet=alphabet)
     tokenizer.train_from_iterator(CORPUS * 4, trainer)
     fast = PreTrainedTokenizerFast(
         tokenizer_object=tokenizer, pad_token="<pad>", bos_token="<s>", eos_token="</s>",

@@ -12,11 +12,11 @@ import re
 from fractions import Fraction
 
 from minos.core.answers import extract_answer
-from minos.core.steps import split_steps
+from minos.core.steps import CALC_ANNOTATION, split_steps
 from minos.core.types import LabelledSolution, Problem
+from minos.verifier.symbolic import check_step
 
 ERROR_TYPES = ("irrelevant", "accumulation", "calculation", "logical", "other")
-_ANNOTATION = re.compile(r"<<([^<>=]+)=([^<>]+)>>")
 _SWAP = {"+": "-", "-": "+", "*": "/", "/": "*"}
 _IRRELEVANT = [
     "Note that {a} + {b} = {c}, which is not needed here.",
@@ -38,6 +38,19 @@ def _eval(expr: str) -> Fraction | None:
         return None
 
 
+_OP_WORDS = {"*": r"(?:\*|x|X|×)", "/": r"(?:/|÷)", "+": r"\+", "-": r"(?:-|−)"}
+
+
+def _prose_pattern(expr: str) -> str:
+    """A regex for `expr` as prose writes it: any spacing, `x` or `×` for `*`, `÷` for `/`."""
+    parts = [p for p in re.split(r"\s*([-+*/])\s*", expr.strip()) if p]
+    return r"\s*".join(_OP_WORDS.get(p) or rf"(?<![\d.]){re.escape(p)}(?![\d])" for p in parts)
+
+
+def _spaced(expr: str) -> str:
+    return re.sub(r"\s*([-+*/])\s*", r" \1 ", expr.strip())
+
+
 def _replace_number(text: str, old: str, new: str) -> str:
     return re.sub(rf"(?<![\d.]){re.escape(old)}(?![\d]|\.\d)", new, text)
 
@@ -48,7 +61,7 @@ def _propagate(steps: list[str], start: int, old: str, new: str, labels: list[fl
     for j in range(start + 1, len(steps)):
         step = steps[j]
         touched = False
-        for expr, result in _ANNOTATION.findall(step):
+        for expr, result in CALC_ANNOTATION.findall(step):
             new_expr = expr
             for o, n in changed.items():
                 new_expr = _replace_number(new_expr, o, n)
@@ -81,7 +94,7 @@ def inject_error(problem: Problem, solution: str, kind: str, rng: random.Random)
     steps = split_steps(solution)
     labels, types = [1.0] * len(steps), [""] * len(steps)
     reference = extract_answer(solution)
-    annotated = [i for i, s in enumerate(steps) if _ANNOTATION.search(s)]
+    annotated = [i for i, s in enumerate(steps) if CALC_ANNOTATION.search(s)]
     if kind == "irrelevant":
         i = rng.randrange(len(steps))
         a, b = rng.randint(2, 9), rng.randint(2, 9)
@@ -94,7 +107,7 @@ def inject_error(problem: Problem, solution: str, kind: str, rng: random.Random)
     elif kind in ("calculation", "logical"):
         rng.shuffle(annotated)
         for i in annotated:
-            expr, result = _ANNOTATION.findall(steps[i])[0]
+            expr, result = CALC_ANNOTATION.findall(steps[i])[0]
             if kind == "calculation":
                 value = _eval(expr)
                 if value is None:
@@ -110,17 +123,21 @@ def inject_error(problem: Problem, solution: str, kind: str, rng: random.Random)
                 at = rng.choice(ops)
                 new_expr = expr[:at] + _SWAP[expr[at]] + expr[at + 1 :]
                 wrong = _eval(new_expr)
-                if wrong is None or wrong < 0 or wrong == _eval(expr):
+                # the wrong value must print exactly (0.2/50 = 0.004 would print as "0")
+                if wrong is None or wrong < 0 or wrong == _eval(expr) or _eval(_fmt(wrong)) != wrong:
                     continue
             trial, trial_labels, trial_types = list(steps), list(labels), list(types)
             new_result = _fmt(wrong)
             step = trial[i].replace(f"<<{expr}={result}>>", f"<<{new_expr}={new_result}>>")
             step = _replace_number(step.split("<<")[0], result, new_result) + ("<<" + step.split("<<", 1)[1] if "<<" in step else "")
-            if kind == "logical":
-                step = step.replace(expr, new_expr, 1) if expr in step.split("<<")[0] else step
+            if kind == "logical":  # the prose must state the same wrong operation ("12 x 2" -> "12 / 2")
+                prose, sep, rest = step.partition("<<")
+                step = re.sub(_prose_pattern(expr), _spaced(new_expr), prose, count=1) + sep + rest
             after = step.split(">>", 1)
             if len(after) == 2:
                 step = after[0] + ">>" + _replace_number(after[1], result, new_result)
+            if kind == "logical" and check_step(step).status == "wrong":
+                continue  # prose we could not rewrite still states the old operation: not a clean logical error
             trial[i], trial_labels[i], trial_types[i] = step, 0.0, kind
             _propagate(trial, i, result, new_result, trial_labels, trial_types)
             answer = extract_answer("\n".join(trial))

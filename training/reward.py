@@ -41,7 +41,7 @@ def encode_example(row: LabelledSolution, tokenizer, scheme: StepTagScheme, max_
     tag_id, _, _ = scheme.token_ids(tokenizer)
     ids = tokenizer(scheme.render(row.problem.question, row.steps, tokenizer), add_special_tokens=True).input_ids
     positions = [i for i, t in enumerate(ids) if t == tag_id]
-    labels = list(row.labels) if scheme.mode == "prm" else [float(all(x >= 0.5 for x in row.labels))]
+    labels = list(row.labels) if scheme.mode == "prm" else [float(row.outcome)]
     if len(positions) != len(labels):
         raise ValueError(
             f"problem {row.problem.id}: {len(positions)} tag tokens for {len(labels)} labels; "
@@ -109,12 +109,45 @@ def train_reward(rows: list[LabelledSolution], settings: RewardSettings, scheme:
     n_eval = max(1, int(len(examples) * settings.eval_fraction))
     train, held_out = examples[n_eval:], examples[:n_eval]
 
+    collate = _collate(tokenizer.pad_token_id)
+
+    def held_out_metrics(model) -> dict:
+        """Step F1 and outcome accuracy on the held-out split, read the way the verifier reads them."""
+        was_training = model.training
+        model.eval()
+        probs, labels, outcomes = [], [], []
+        with torch.inference_mode():
+            for example in held_out:
+                batch = collate([example])
+                targets = batch.pop("tag_targets")
+                logits = model(**{k: v.to(model.device) for k, v in batch.items()}).logits.float().cpu()
+                at = targets >= 0
+                p = logits[at][:, [good_id, bad_id]].softmax(-1)[:, 0].tolist()
+                probs += p
+                labels += targets[at].tolist()
+                outcomes.append((min(p), all(y >= 0.5 for y in targets[at].tolist())))
+        model.train(was_training)
+        return step_metrics(probs, labels, outcomes)
+
     class TagTrainer(Trainer):
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             targets = inputs.pop("tag_targets")
             outputs = model(**inputs)
             loss = tag_loss(outputs.logits, targets, good_id, bad_id)
             return (loss, outputs) if return_outputs else loss
+
+        def save_model(self, output_dir=None, _internal_call=False):
+            # every checkpoint-N carries the scheme (and, via processing_class, the tokenizer), so the
+            # meta-evaluation curve can load each one as a verifier
+            super().save_model(output_dir, _internal_call)
+            if self.args.should_save:
+                scheme.save(output_dir or self.args.output_dir)
+
+        def evaluate(self, *args, **kwargs) -> dict:
+            # the Trainer's own loop only knows token losses; we want the verifier's metrics
+            metrics = {f"eval_{k}": v for k, v in held_out_metrics(self.model).items()}
+            self.log(metrics)
+            return metrics
 
     args = TrainingArguments(
         output_dir=settings.output_dir,
@@ -123,6 +156,8 @@ def train_reward(rows: list[LabelledSolution], settings: RewardSettings, scheme:
         per_device_train_batch_size=settings.batch_size,
         gradient_accumulation_steps=settings.gradient_accumulation,
         save_steps=settings.save_steps,
+        eval_strategy="steps",
+        eval_steps=settings.save_steps,
         logging_steps=1,
         seed=settings.seed,
         bf16=settings.bf16,
@@ -130,25 +165,11 @@ def train_reward(rows: list[LabelledSolution], settings: RewardSettings, scheme:
         remove_unused_columns=False,
     )
     model = AutoModelForCausalLM.from_pretrained(settings.model)
-    trainer = TagTrainer(model=model, args=args, train_dataset=train, data_collator=_collate(tokenizer.pad_token_id))
+    trainer = TagTrainer(
+        model=model, args=args, train_dataset=train, eval_dataset=held_out, data_collator=collate,
+        processing_class=tokenizer,
+    )
     trainer.train()
-
-    # held-out metrics, read the same way the verifier reads them
-    model.eval()
-    probs, labels, outcomes = [], [], []
-    collate = _collate(tokenizer.pad_token_id)
-    with torch.inference_mode():
-        for example in held_out:
-            batch = collate([example])
-            targets = batch.pop("tag_targets")
-            logits = model(**{k: v.to(model.device) for k, v in batch.items()}).logits.cpu()
-            at = targets >= 0
-            p = logits[at][:, [good_id, bad_id]].float().softmax(-1)[:, 0].tolist()
-            probs += p
-            labels += targets[at].tolist()
-            outcomes.append((min(p), all(y >= 0.5 for y in targets[at].tolist())))
-    metrics = step_metrics(probs, labels, outcomes)
+    metrics = held_out_metrics(trainer.model)
     trainer.save_model(settings.output_dir)
-    tokenizer.save_pretrained(settings.output_dir)
-    scheme.save(settings.output_dir)
     return trainer, metrics

@@ -8,6 +8,7 @@ An input longer than `max_length` is cut, with a warning, and the steps whose ta
 
 from __future__ import annotations
 
+import inspect
 import math
 import threading
 import warnings
@@ -54,6 +55,7 @@ class NeuralVerifier:
                 model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
         self.model = model.to(self.device).eval()
         self.tag_id, self.good_id, self.bad_id = scheme.token_ids(self.tokenizer)
+        self._head_at_tags = scheme.head == "lm" and "logits_to_keep" in inspect.signature(self.model.forward).parameters
         self._lock = threading.Lock()
 
     def encode(self, question: str, steps: list[str] | tuple[str, ...]) -> list[int]:
@@ -92,15 +94,21 @@ class NeuralVerifier:
             width = max(len(r) for r in rows)
             input_ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows], device=self.device)
             mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=self.device)
+            positions = [[p for p, t in enumerate(r) if t == self.tag_id] for r in rows]
+            kwargs, column = {}, {p: p for p in range(width)}
+            if self._head_at_tags and any(positions):
+                # the LM head only where a tag is: with a 256k vocabulary it would cost more than the body
+                keep = sorted({p for ps in positions for p in ps})
+                kwargs["logits_to_keep"] = torch.tensor(keep, device=self.device)
+                column = {p: j for j, p in enumerate(keep)}
             with self._lock, torch.inference_mode():
-                logits = self.model(input_ids=input_ids, attention_mask=mask).logits.float()
+                logits = self.model(input_ids=input_ids, attention_mask=mask, **kwargs).logits.float()
             if self.scheme.head == "token_classification":
                 probs = logits.softmax(-1)[..., 1]
             else:
                 pair = logits[..., [self.good_id, self.bad_id]]
                 probs = pair.softmax(-1)[..., 0]
             for row, i in enumerate(batch):
-                positions = [p for p, t in enumerate(rows[row]) if t == self.tag_id]
-                scores = [float(probs[row, p]) for p in positions]
+                scores = [float(probs[row, column[p]]) for p in positions[row]]
                 results[i] = scores + [math.nan] * (expected[i] - len(scores))
         return results

@@ -62,6 +62,15 @@ class StepTagScheme:
             return tag, None, None
         return tag, one(self.good, "good label"), one(self.bad, "bad label")
 
+    def vllm_serve_command(self, path: str | Path, tokenizer) -> str:
+        """The `vllm serve` command that serves this PRM with STEP pooling at the tag, ids derived from
+        the strings through `tokenizer` (vLLM >= 0.11.1 flags)."""
+        tag, good, bad = self.token_ids(tokenizer)
+        if self.head == "token_classification":  # Qwen2.5-Math-PRM ships its own STEP pooler config
+            return f"vllm serve {path} --runner pooling"
+        pooler = {"pooling_type": "STEP", "step_tag_id": tag, "returned_token_ids": [good, bad]}
+        return f"vllm serve {path} --runner pooling --pooler-config '{json.dumps(pooler)}'"
+
     def save(self, directory: str | Path) -> None:
         Path(directory, SCHEME_FILE).write_text(json.dumps(asdict(self), ensure_ascii=False, indent=2))
 

@@ -14,6 +14,7 @@ from fractions import Fraction
 from typing import Literal
 
 import sympy
+from minos.core.steps import CALC_ANNOTATION
 
 Status = Literal["ok", "wrong", "unknown"]
 
@@ -24,7 +25,6 @@ class StepCheck:
     reason: str = ""
 
 
-_ANNOTATION = re.compile(r"<<([^<>=]+)=([^<>]+)>>")
 _NUM = r"\$?\d[\d,]*(?:\.\d+)?%?"
 _OP = r"(?:[-+*/×÷]|\s[xX]\s)"
 _EXPR = rf"\(?\s*{_NUM}\s*\)?(?:\s*{_OP}\s*\(?\s*{_NUM}\s*\)?)+"
@@ -106,9 +106,9 @@ def _latex_to_plain(side: str) -> str | None:
 def check_step(step: str) -> StepCheck:
     """Verdict on the arithmetic a step asserts: ok, wrong (with the reason) or unknown."""
     verdicts: list[StepCheck] = []
-    for expr, result in _ANNOTATION.findall(step):
+    for expr, result in CALC_ANNOTATION.findall(step):
         verdicts.append(_compare(expr, result))
-    plain = _ANNOTATION.sub(" ", step)
+    plain = CALC_ANNOTATION.sub(" ", step)
     # `$` is both currency and LaTeX: read inline arithmetic on the raw text, LaTeX claims on top
     for expr, result in _INLINE.findall(plain):
         verdicts.append(_compare(expr, result))

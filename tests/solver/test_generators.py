@@ -4,8 +4,13 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
-from minos.solver.generators import FewShotTemplate, GeneratorError, SamplingParams, load_generator, template_for
+from minos.solver.generators import (
+    FewShotTemplate,
+    GeneratorError,
+    SamplingParams,
+    load_generator,
+    template_for,
+)
 from minos.solver.generators.openai_http import OpenAIGenerator
 from minos.solver.generators.transformers_local import TransformersGenerator
 

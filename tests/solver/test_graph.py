@@ -3,9 +3,9 @@ import asyncio
 import pytest
 from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import END, START, StateGraph
+from minos.solver import SolverConfig, as_tool, asolve, build_graph, solve
 from typing_extensions import TypedDict
 
-from minos.solver import SolverConfig, as_tool, asolve, build_graph, solve
 from tests.fakes import ScriptedGenerator, TableVerifier
 
 RIGHT = "48 / 2 = 24.\n\nThe answer is 24."

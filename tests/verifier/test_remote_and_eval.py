@@ -6,7 +6,6 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-
 from minos.core.types import LabelledSolution, Problem
 from minos.verifier import load_verifier
 from minos.verifier.evaluate import processbench_metrics, rerank_metrics, sweep_thresholds

@@ -1,5 +1,4 @@
 import pytest
-
 from minos.verifier import check_step
 from minos.verifier.symbolic import HybridVerifier, SymbolicVerifier
 

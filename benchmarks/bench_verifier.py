@@ -1,0 +1,96 @@
+"""Verifier scoring on CPU: throughput, one pass vs a pass per step prefix, achieved FLOP rate.
+
+Models: a tiny random Llama (tests/tiny.py) and the offline default's architecture and size (Gemma 3
+270M, the real converted weights), both read through `NeuralVerifier` exactly as the solver reads them.
+"""
+
+from __future__ import annotations
+
+import tempfile
+import time
+
+from benchmarks.common import best_of, matmul_flops, print_table
+
+QUESTION = (
+    "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. "
+    "How many clips did Natalia sell altogether in April and May?"
+)
+STEPS = [
+    "In April Natalia sold 48 clips.",
+    "In May she sold half as many, so 48 / 2 = 24 clips.",
+    "Together that is 48 + 24 = 72 clips.",
+    "We double check: 72 - 48 = 24, which is May's amount.",
+    "And 24 * 2 = 48, which is April's amount.",
+    "So the two months add up to 72 clips.",
+    "No other months are asked about.",
+    "The answer is 72.",
+]
+
+
+def _steps(k: int) -> list[str]:
+    return [STEPS[i % len(STEPS)] for i in range(k)]
+
+
+def _verifier(kind: str):
+    from minos.verifier.neural import NeuralVerifier
+    from minos.verifier.scheme import StepTagScheme
+
+    if kind == "tiny":
+        from tests.tiny import build_tiny_lm
+
+        return NeuralVerifier(build_tiny_lm(tempfile.mkdtemp(prefix="minos-bench-")), device="cpu")
+    from minos.solver.generators.transformers_local import default_model_path
+
+    # Gemma's tokenizer keeps " ки" as one token; + / - are its label tokens as for our own PRMs.
+    return NeuralVerifier(default_model_path(), scheme=StepTagScheme(), device="cpu", batch_size=8)
+
+
+def _flops_per_pass(verifier, tokens: int, scored: int) -> float:
+    """2 x parameters touched per token (embeddings are a lookup), plus the LM head where it is applied."""
+    model = verifier.model
+    embed = model.get_input_embeddings().weight
+    head = model.get_output_embeddings().weight
+    body = sum(p.numel() for p in model.parameters()) - embed.numel() - (0 if head is embed else head.numel())
+    return 2 * body * tokens + 2 * head.numel() * scored
+
+
+def main(quick: bool = False) -> None:
+    import torch
+
+    torch.set_num_threads(torch.get_num_threads())
+    peak = matmul_flops()
+    rows_throughput, rows_ratio = [], []
+    for kind in ("tiny", "gemma3-270m"):
+        verifier = _verifier(kind)
+        candidates = [_steps(8) for _ in range(8 if quick else 16)]
+        tokens = sum(len(verifier.encode(QUESTION, c)) for c in candidates)
+        scored = sum(len(c) for c in candidates)
+        seconds = best_of(lambda v=verifier, c=candidates: v.score(QUESTION, c), 1 if quick else 3)
+        flops = _flops_per_pass(verifier, tokens, scored) / seconds
+        rows_throughput.append([kind, len(candidates), tokens, seconds, tokens / seconds, flops / 1e9, flops / peak])
+        for k in (1, 2, 4, 8, 16):
+            steps = _steps(k)
+            one = best_of(lambda v=verifier, s=steps: v.score(QUESTION, [s]), 1 if quick else 3)
+
+            def naive(v=verifier, s=steps):  # one forward pass per prefix, reading the last tag
+                return [v.score(QUESTION, [s[: i + 1]])[0][-1] for i in range(len(s))]
+
+            per_prefix = best_of(naive, 1 if quick else 3)
+            rows_ratio.append([kind, k, one * 1e3, per_prefix * 1e3, per_prefix / one])
+        del verifier
+    print_table(
+        f"verifier scoring throughput (CPU, {torch.get_num_threads()} threads, matmul peak {peak / 1e9:.1f} GFLOP/s)",
+        ["model", "candidates", "tokens", "seconds", "tokens/s", "GFLOP/s", "of matmul peak"],
+        rows_throughput,
+    )
+    print_table(
+        "one pass for all steps vs one pass per step prefix (one candidate)",
+        ["model", "steps", "one pass ms", "per-prefix ms", "speed-up"],
+        rows_ratio,
+    )
+
+
+if __name__ == "__main__":
+    started = time.time()
+    main()
+    print(f"{time.time() - started:.0f} s")

@@ -1,0 +1,162 @@
+"""The command line through Typer's CliRunner: exit codes, --json output, batch resume, data commands."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+import pytest
+from minos.cli.main import app
+from minos.core.types import Usage
+from minos.solver.generators.base import Completion
+from typer.testing import CliRunner
+
+runner = CliRunner()
+
+
+class EchoGenerator:
+    """Answers with the first number of the question, so every problem has a known, order-free result."""
+
+    name = "echo"
+
+    async def complete(self, prompt, params):
+        question = prompt.rsplit("Question:", 1)[-1]
+        number = (re.findall(r"\d+", question) or ["0"])[0]
+        text = f"We read {number} from the question.\n\nThe answer is {number}."
+        return [Completion(text, "stop", Usage(len(prompt.split()), 12)) for _ in range(params.n)]
+
+    async def aclose(self):
+        return None
+
+
+@pytest.fixture
+def echo(monkeypatch):
+    import minos.solver.generators as generators
+
+    monkeypatch.setattr(generators, "load_generator", lambda spec, model=None, **_: EchoGenerator())
+
+
+def test_help_is_fast_and_lists_the_commands():
+    out = subprocess.run([sys.executable, "-m", "minos.cli.main", "--help"], capture_output=True, text=True, check=True)
+    for command in ("solve", "batch", "eval", "data", "train"):
+        assert command in out.stdout
+    # no heavy import on the help path
+    probe = "import sys, minos.cli.main; print(sorted(m for m in ('torch', 'transformers', 'vllm', 'trl') if m in sys.modules))"
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "[]"
+
+
+def test_solve_json(echo):
+    result = runner.invoke(
+        app, ["solve", "Tom has 3 apples and buys 4 more.", "--n", "3", "--verifier", "symbolic", "--json", "--reference", "3"]
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["answer"] == "3" and data["correct"] is True
+    assert len(data["candidates"]) == 3
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["solve", "x", "--strategy", "magic"], "unknown strategy"),
+        (["solve", "x", "--strategy", "best_of_n", "--verifier", "none"], "needs a verifier"),
+        (["solve", "x", "--verifier", "bogus"], "unknown verifier"),
+        (["eval", "processbench", "missing.json"], "missing.json"),
+    ],
+)
+def test_bad_usage_exits_2_with_one_line(echo, args, message):
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    error_lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(error_lines) == 1 and message in error_lines[0]
+
+
+def _rows(path):
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    for row in rows:
+        row.pop("seconds", None)
+    return rows
+
+
+def test_batch_resume_gives_the_same_file(echo, fixtures, tmp_path):
+    args = ["batch", str(fixtures / "gsm8k_sample.jsonl"), "--n", "2", "--verifier", "symbolic", "--concurrency", "2"]
+    whole, part = tmp_path / "whole.jsonl", tmp_path / "part.jsonl"
+    assert runner.invoke(app, [*args, "-o", str(whole)]).exit_code == 0
+    # an interrupted run: the first three problems, then a torn last line as a kill would leave it
+    assert runner.invoke(app, [*args, "-o", str(part), "--limit", "3"]).exit_code == 0
+    with part.open("a") as handle:
+        handle.write('{"id": "torn", "answ')
+    result = runner.invoke(app, [*args, "-o", str(part), "--resume"])
+    assert result.exit_code == 0, result.output
+    assert _rows(part) == _rows(whole)
+    rows = _rows(whole)
+    assert len(rows) == sum(1 for _ in (fixtures / "gsm8k_sample.jsonl").open())
+    assert all(set(row) >= {"id", "answer", "correct", "candidates"} for row in rows)
+
+
+def test_batch_skips_bad_rows_and_reports_them(echo, fixtures, tmp_path):
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, ["batch", str(fixtures / "bad_rows.jsonl"), "-o", str(out), "--verifier", "none", "--strategy", "self_consistency", "--n", "1"])
+    assert result.exit_code == 0, result.output
+    assert "bad_rows.jsonl:" in result.output
+    assert out.read_text().strip()  # the good rows were solved
+
+
+def test_eval_processbench_json(fixtures):
+    result = runner.invoke(app, ["eval", "processbench", str(fixtures / "processbench_sample.json"), "--verifier", "symbolic", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    assert {"error_acc", "correct_acc", "f1"} <= set(figures)
+
+
+def test_data_inject_convert_errors(fixtures, tmp_path):
+    injected, stepwise = tmp_path / "injected.jsonl", tmp_path / "stepwise.jsonl"
+    result = runner.invoke(app, ["data", "inject", str(fixtures / "gsm8k_sample.jsonl"), "-o", str(injected)])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in injected.read_text().splitlines()]
+    assert rows and all(r["first_error"] >= 0 and r["critique"] for r in rows)
+    result = runner.invoke(app, ["data", "convert", str(injected), "-o", str(stepwise), "--to", "stepwise"])
+    assert result.exit_code == 0, result.output
+    converted = [json.loads(line) for line in stepwise.read_text().splitlines()]
+    assert len(converted) == len(rows) and converted[0]["labels"] == [x >= 0.5 for x in rows[0]["labels"]]
+    plot = tmp_path / "types.png"
+    result = runner.invoke(app, ["data", "errors", str(injected), "--plot", str(plot)])
+    assert result.exit_code == 0, result.output
+    for kind in ("calculation", "logical", "irrelevant", "accumulation"):
+        assert kind in result.output
+    assert plot.stat().st_size > 1000
+
+
+def test_data_errors_names_the_bad_file(tmp_path):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"prompt": "q", "completions": ["a"], "labels": [true]}\nnot json\n')
+    result = runner.invoke(app, ["data", "convert", str(bad), "-o", str(tmp_path / "o.jsonl"), "--strict"])
+    assert result.exit_code == 2 and "bad.jsonl:2" in result.stderr
+
+
+def test_train_prm_and_eval_meta_commands(tiny_lm, fixtures, tmp_path):
+    injected = tmp_path / "injected.jsonl"
+    assert runner.invoke(app, ["data", "inject", str(fixtures / "gsm8k_sample.jsonl"), "-o", str(injected)]).exit_code == 0
+    out = tmp_path / "prm"
+    result = runner.invoke(
+        app,
+        ["train", "prm", str(injected), "-m", str(tiny_lm), "-o", str(out), "--epochs", "2", "--lr", "1e-3",
+         "--max-length", "2048", "--save-steps", "5", "--eval-fraction", "0.2"],
+    )
+    assert result.exit_code == 0, result.output
+    assert f"--verifier prm:{out}" in result.output
+    result = runner.invoke(app, ["eval", "meta", str(out), str(injected), "--limit", "4", "--json", "--plot", str(tmp_path / "m.png")])
+    assert result.exit_code == 0, result.output
+    curve = json.loads(result.stdout)
+    assert len(curve) >= 2 and curve[-1]["checkpoint"] == str(out)
+    assert (tmp_path / "m.png").stat().st_size > 1000
+
+
+def test_train_reports_a_bad_tag_as_usage_error(tiny_lm, fixtures, tmp_path):
+    result = runner.invoke(
+        app, ["train", "orm", str(fixtures / "stepwise_sample.jsonl"), "-m", str(tiny_lm), "-o", str(tmp_path / "x"),
+              "--tag", " <<not-one-token>>"],
+    )
+    assert result.exit_code == 2 and "must be one" in result.stderr

@@ -1,0 +1,147 @@
+"""Both Math-Minos stages end to end on a tiny in-process model (CPU, offline, about a minute)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from minos.core.answers import extract_answer
+from minos.core.types import Problem
+from minos.training.inject import inject_dataset
+
+pytestmark = pytest.mark.slow
+
+
+def _weights(path):
+    from safetensors.torch import load_file
+
+    return load_file(str(path / "model.safetensors"))
+
+
+def _losses(trainer):
+    return [e["loss"] for e in trainer.state.log_history if "loss" in e]
+
+
+def _falls(losses):
+    k = max(1, len(losses) // 4)
+    return sum(losses[-k:]) / k < sum(losses[:k]) / k
+
+
+@pytest.fixture(scope="module")
+def injected():
+    from tests.conftest import FIXTURES
+
+    pairs = []
+    for number, line in enumerate((FIXTURES / "gsm8k_sample.jsonl").open(encoding="utf-8"), 1):
+        row = json.loads(line)
+        pairs.append((Problem(f"p{number}", row["question"], extract_answer(row["answer"])), row["answer"]))
+    rows = list(inject_dataset(pairs, seed=0))
+    assert len(rows) >= 12
+    return rows
+
+
+@pytest.fixture(scope="module")
+def stage1(tiny_lm, injected, tmp_path_factory):
+    from minos.training.sft import SFTSettings, train_sft
+
+    out = tmp_path_factory.mktemp("sft")
+    settings = SFTSettings(
+        model=str(tiny_lm), output_dir=str(out), epochs=4, learning_rate=3e-3, batch_size=4, max_length=2048,
+        save_steps=10_000,
+    )
+    trainer = train_sft(injected, settings)
+    return out, trainer
+
+
+def test_stage1_sft_learns_the_critiques(tiny_lm, stage1):
+    out, trainer = stage1
+    losses = _losses(trainer)
+    assert len(losses) >= 8 and _falls(losses), losses
+    before, after = _weights(tiny_lm), _weights(out)
+    changed = [k for k in before if not (before[k] == after[k]).all()]
+    assert len(changed) >= len(before) // 2
+
+
+def test_stage1_loss_is_on_the_critique_only(tiny_lm, injected, tmp_path):
+    """The collator masks the prompt: only completion tokens carry labels."""
+    from datasets import Dataset
+    from minos.training.sft import critique_prompt
+    from trl import SFTConfig, SFTTrainer
+
+    row = injected[0]
+    dataset = Dataset.from_list([{"prompt": critique_prompt(row), "completion": row.critique}])
+    trainer = SFTTrainer(
+        model=str(tiny_lm), train_dataset=dataset,
+        args=SFTConfig(
+            output_dir=str(tmp_path), max_length=2048, completion_only_loss=True, report_to=[], bf16=False
+        ),
+    )
+    batch = trainer.data_collator([trainer.train_dataset[0]])
+    tokenizer = trainer.processing_class
+    labelled = batch["labels"][0][batch["labels"][0] != -100]
+    assert tokenizer.decode(labelled).strip().startswith(row.critique.strip()[:20])
+    prompt_len = len(tokenizer(critique_prompt(row)).input_ids)
+    assert (batch["labels"][0][: prompt_len - 1] == -100).all()
+
+
+@pytest.fixture(scope="module")
+def stage2(stage1, injected, tmp_path_factory):
+    from minos.training.reward import RewardSettings, train_reward
+
+    out = tmp_path_factory.mktemp("prm")
+    settings = RewardSettings(
+        model=str(stage1[0]), output_dir=str(out), mode="prm", epochs=6, learning_rate=3e-3, batch_size=4,
+        max_length=2048, eval_fraction=0.2, save_steps=10,
+    )
+    trainer, metrics = train_reward(injected, settings)
+    return out, trainer, metrics
+
+
+def test_stage2_prm_learns_step_labels(stage1, stage2):
+    out, trainer, metrics = stage2
+    losses = _losses(trainer)
+    assert len(losses) >= 10 and _falls(losses), losses
+    before, after = _weights(stage1[0]), _weights(out)
+    assert any(not (before[k] == after[k]).all() for k in before)
+    assert set(metrics) == {"step_f1", "outcome_acc"} and 0.0 <= metrics["step_f1"] <= 1.0
+    # metrics were logged during training too, at each save
+    assert any("eval_step_f1" in e for e in trainer.state.log_history)
+
+
+def test_stage2_checkpoint_loads_as_a_verifier_with_no_arguments(stage2, injected):
+    from minos.verifier import load_verifier
+
+    out = stage2[0]
+    verifier = load_verifier(f"prm:{out}")
+    row = injected[0]
+    (scores,) = verifier.score(row.problem.question, [list(row.steps)])
+    assert len(scores) == len(row.steps) and all(0.0 <= s <= 1.0 for s in scores)
+    # ORM reading of the same checkpoint: one score
+    (orm,) = load_verifier(f"orm:{out}").score(row.problem.question, [list(row.steps)])
+    assert len(orm) == 1
+
+
+def test_stage2_learned_something_on_training_rows(stage2, injected):
+    """After a few epochs the tiny PRM separates right from wrong steps on the rows it saw."""
+    from minos.verifier import load_verifier
+
+    verifier = load_verifier(f"prm:{stage2[0]}")
+    good, bad = [], []
+    for row in injected:
+        (scores,) = verifier.score(row.problem.question, [list(row.steps)])
+        for score, label in zip(scores, row.labels, strict=True):
+            (good if label >= 0.5 else bad).append(score)
+    assert sum(good) / len(good) > sum(bad) / len(bad)
+
+
+def test_meta_curve_reads_every_checkpoint(stage2, injected):
+    from minos.training.meta import checkpoints, meta_curve
+
+    out = stage2[0]
+    found = checkpoints(out)
+    assert len(found) >= 2 and found[-1] == out
+    curve = meta_curve(out, injected[:6])
+    assert [p["checkpoint"] for p in curve] == [str(p) for p in found]
+    assert all(0.0 <= p["accuracy"] <= 1.0 for p in curve)
+    steps = [p["step"] for p in curve[:-1]]
+    assert steps == sorted(steps) and steps[0] > 0

@@ -1,0 +1,52 @@
+"""Concurrent, resumable critique generation (behind `minos data critique`)."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from pathlib import Path
+
+from minos.core.data import read_jsonl, write_jsonl_atomic
+from minos.core.types import LabelledSolution
+from minos.training.critique import agrees, critique_one
+
+
+def _key(row: LabelledSolution) -> str:
+    # stable across processes (str hash() is salted per process), so --resume recognises finished rows
+    digest = hashlib.sha1("\x00".join(row.steps).encode("utf-8")).hexdigest()[:16]
+    return f"{row.problem.id}|{digest}"
+
+
+async def run_critiques(rows, output: Path, base_url: str, model: str, api_key: str, concurrency: int, resume: bool):
+    """Returns (kept, asked, failures). Rows already in OUTPUT are skipped with --resume; each kept row is
+    appended as one flushed line, so an interrupted run keeps what it finished. A request that still fails
+    after the client's retries is reported and the others go on."""
+    import openai
+
+    done = {r["meta"].get("critique_key") for r in read_jsonl(output)} if resume and output.exists() else set()
+    kept_rows = list(read_jsonl(output)) if resume and output.exists() else []
+    write_jsonl_atomic(output, kept_rows)
+    client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=4)
+    semaphore = asyncio.Semaphore(concurrency)
+    stats = {"kept": 0, "asked": 0}
+    failures: list[str] = []
+    with output.open("a", encoding="utf-8") as sink:
+
+        async def one(row: LabelledSolution) -> None:
+            async with semaphore:
+                try:
+                    text = await critique_one(client, model, row)
+                except openai.APIError as exc:
+                    failures.append(f"{row.problem.id}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
+                    return
+            stats["asked"] += 1
+            if agrees(text, row):
+                stats["kept"] += 1
+                out = LabelledSolution(**{**row.__dict__, "critique": text, "meta": {**row.meta, "critique_key": _key(row)}})
+                sink.write(json.dumps(out.to_dict(), ensure_ascii=False) + "\n")
+                sink.flush()
+
+        await asyncio.gather(*(one(r) for r in rows if _key(r) not in done))
+    await client.close()
+    return stats["kept"], stats["asked"], failures

@@ -1,0 +1,74 @@
+"""Meta-evaluation (the Math-Minos convergence curve) and error-type analysis."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+from minos.core.types import LabelledSolution
+from minos.training.inject import ERROR_TYPES
+
+
+def checkpoints(run_dir: str | Path) -> list[Path]:
+    """`checkpoint-N` folders in step order, then the final model in the run folder itself."""
+    run_dir = Path(run_dir)
+    found = sorted(
+        (p for p in run_dir.glob("checkpoint-*") if p.is_dir()), key=lambda p: int(re.sub(r"\D", "", p.name) or 0)
+    )
+    if (run_dir / "config.json").exists():
+        found.append(run_dir)
+    return found
+
+
+def meta_accuracy(verifier, rows: list[LabelledSolution], aggregation: str = "min", threshold: float = 0.5) -> float:
+    """How often the verifier judges a solution's final answer right: predicted correct when the
+    aggregated score is at least `threshold`, truly correct per `LabelledSolution.outcome`."""
+    from minos.verifier.aggregate import aggregate
+
+    right = 0
+    for row in rows:
+        (scores,) = verifier.score(row.problem.question, [list(row.steps)])
+        right += (aggregate(scores, aggregation) >= threshold) == row.outcome
+    return right / len(rows) if rows else 0.0
+
+
+def meta_curve(run_dir: str | Path, rows: list[LabelledSolution], *, mode: str = "prm") -> list[dict]:
+    from minos.verifier.neural import NeuralVerifier
+
+    curve = []
+    for path in checkpoints(run_dir):
+        step = int(re.sub(r"\D", "", path.name) or 0) if path.name.startswith("checkpoint-") else -1
+        verifier = NeuralVerifier(path, mode=mode)
+        curve.append({"checkpoint": str(path), "step": step, "accuracy": meta_accuracy(verifier, rows)})
+    return curve
+
+
+def error_type_counts(rows: list[LabelledSolution]) -> dict[str, int]:
+    """How many wrong steps of each of the five types (unlabelled wrong steps count as `other`)."""
+    counts = Counter()
+    for row in rows:
+        types = row.error_types or ("",) * len(row.steps)
+        for label, kind in zip(row.labels, types, strict=False):
+            if label < 0.5:
+                counts[kind if kind in ERROR_TYPES else "other"] += 1
+    return {kind: counts.get(kind, 0) for kind in ERROR_TYPES}
+
+
+def save_bar_chart(values: dict[str, float], path: str | Path, *, title: str, ylabel: str, line: bool = False) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    keys = list(values)
+    if line:
+        ax.plot(keys, list(values.values()), marker="o")
+    else:
+        ax.bar(keys, list(values.values()))
+    ax.set_title(title)
+    ax.set_ylabel(ylabel)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
