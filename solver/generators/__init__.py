@@ -39,9 +39,12 @@ def load_generator(spec: str = "default", *, model: str | None = None, api_key: 
 
         return TransformersGenerator(None if spec == "default" else spec.removeprefix("hf:"), **kwargs)
     if spec.startswith("vllm:"):
-        try:
-            from minos.solver.generators.vllm_local import VLLMGenerator
-        except ImportError as exc:  # pragma: no cover - depends on the extra
-            raise ValueError("generator 'vllm:' needs vLLM: pip install 'minos[vllm]'") from exc
+        import importlib.util
+
+        # vllm is imported inside VLLMGenerator; ask for it first so a missing extra is a usage error
+        if importlib.util.find_spec("vllm") is None:
+            raise ValueError("generator 'vllm:' needs vLLM: pip install 'minos[vllm]'")
+        from minos.solver.generators.vllm_local import VLLMGenerator
+
         return VLLMGenerator(spec.removeprefix("vllm:"), **kwargs)
     raise ValueError(f"unknown generator {spec!r}: use 'default', 'hf:PATH', 'http://HOST:PORT/v1' or 'vllm:MODEL'")

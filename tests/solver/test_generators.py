@@ -50,6 +50,15 @@ def test_tiny_transformers_generator_samples_n_with_stop_and_seed(tiny_lm):
     assert first[0].usage.prompt_tokens > 0 and first[1].usage.prompt_tokens == 0
 
 
+def test_vllm_without_the_extra_is_a_clear_usage_error(monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "vllm" else real(name, *a))
+    with pytest.raises(ValueError, match=r"pip install 'minos\[vllm\]'"):
+        load_generator("vllm:Qwen/Qwen2.5-Math-7B-Instruct")
+
+
 def test_vllm_generator_when_installed():
     pytest.importorskip("vllm")
     with pytest.raises(Exception):  # noqa: B017 - vLLM cannot start on a CPU-only machine without weights
