@@ -86,7 +86,8 @@ def _http(quick: bool) -> list[list]:
     from tests.servers import free_port, start_llamacpp
 
     questions = [json.loads(line)["question"] for line in (FIXTURES / "gsm8k_sample.jsonl").open()]
-    prompts = [FewShotTemplate().render(q) for q in questions][: 6 if quick else 12]
+    # each question twice with different seeds' worth of prompts: enough requests to keep every slot busy
+    prompts = [FewShotTemplate().render(q) for q in questions * 4][: 6 if quick else 16]
     port = free_port()
     server = start_llamacpp(port)
     url = f"http://127.0.0.1:{port}/v1"
@@ -95,7 +96,7 @@ def _http(quick: bool) -> list[list]:
         for concurrency in (1, 4):
             best = {"raw": (1e9, 0), "minos": (1e9, 0)}
             asyncio.run(_raw(url, prompts[:1], 1, 4))  # warm-up
-            for _ in range(1 if quick else 2):  # alternate, keep each side's best run
+            for _ in range(1 if quick else 3):  # alternate, keep each side's best run
                 for name, fn in (("raw", _raw), ("minos", _minos)):
                     seconds, tokens = asyncio.run(fn(url, prompts, concurrency, 48))
                     if seconds < best[name][0]:

@@ -35,4 +35,4 @@ def print_table(title: str, columns: list[str], rows: list[list]) -> None:
         table.add_column(column, justify="right" if column != columns[0] else "left")
     for row in rows:
         table.add_row(*[f"{v:,.3f}" if isinstance(v, float) else str(v) for v in row])
-    Console().print(table)
+    Console(width=160).print(table)

@@ -38,6 +38,16 @@ def _print(figures: dict, as_json: bool, title: str) -> None:
     Console().print(table)
 
 
+def _evaluate(evaluate, file: Path, verifier: str, as_json: bool, title: str, **options) -> None:
+    from minos.core.data import DataError
+
+    try:
+        figures = evaluate(file, _verifier(verifier), **options)
+    except DataError as exc:
+        fail(str(exc), 2)
+    _print(figures, as_json, title)
+
+
 @app.command()
 def processbench(
     file: Annotated[Path, typer.Argument(help="ProcessBench JSON (or any step-labelled file)")],
@@ -47,14 +57,9 @@ def processbench(
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
 ) -> None:
     """ProcessBench: predict the earliest wrong step (or -1); accuracy on erroneous / correct samples, F1."""
-    from minos.core.data import DataError
     from minos.verifier.evaluate import evaluate_processbench
 
-    try:
-        figures = evaluate_processbench(file, _verifier(verifier), threshold=None if sweep else threshold)
-    except DataError as exc:
-        fail(str(exc), 2)
-    _print(figures, as_json, f"ProcessBench: {file.name}")
+    _evaluate(evaluate_processbench, file, verifier, as_json, f"ProcessBench: {file.name}", threshold=None if sweep else threshold)
 
 
 @app.command()
@@ -64,14 +69,9 @@ def rerank(
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
 ) -> None:
     """Rerank recorded candidates: first, majority, best-of-N (each aggregation), weighted vote, oracle."""
-    from minos.core.data import DataError
     from minos.verifier.evaluate import evaluate_rerank
 
-    try:
-        figures = evaluate_rerank(file, _verifier(verifier))
-    except DataError as exc:
-        fail(str(exc), 2)
-    _print(figures, as_json, f"rerank: {file.name}")
+    _evaluate(evaluate_rerank, file, verifier, as_json, f"rerank: {file.name}")
 
 
 @app.command()

@@ -11,10 +11,12 @@ from __future__ import annotations
 import asyncio
 import math
 import time
+import weakref
 from typing import Any, Literal
 
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
+from langgraph.graph.state import CompiledStateGraph
 from minos.core.answers import answer_classes, answers_equal, extract_answer
 from minos.core.steps import split_steps
 from minos.core.types import Candidate, Problem, SolveResult, Usage
@@ -257,10 +259,25 @@ def build_graph(config: SolverConfig, *, checkpointer=None):
     return graph.compile(checkpointer=checkpointer, name=f"minos-{config.strategy}")
 
 
+_GRAPHS: dict[int, tuple[weakref.ref, CompiledStateGraph]] = {}
+
+
+def _compiled(config: SolverConfig) -> CompiledStateGraph:
+    """One compiled graph per config: compiling costs more than the rest of a solve's orchestration, and a
+    compiled graph without a checkpointer serves concurrent solves."""
+    entry = _GRAPHS.get(id(config))
+    if entry is None or entry[0]() is not config:
+        for key in [k for k, (ref, _) in _GRAPHS.items() if ref() is None]:
+            del _GRAPHS[key]
+        entry = (weakref.ref(config), build_graph(config))
+        _GRAPHS[id(config)] = entry
+    return entry[1]
+
+
 async def asolve(question: str, config: SolverConfig, *, reference: str | None = None, problem_id: str = "") -> SolveResult:
     """Solve one problem; returns the full result (answer, support, candidates, usage, time)."""
     started = time.perf_counter()
-    graph = build_graph(config)
+    graph = _compiled(config)
     steps_cap = 8 * (config.max_steps + config.rounds) + 20
     out = await graph.ainvoke(
         {"question": question, "reference": reference, "problem_id": problem_id}, {"recursion_limit": steps_cap}
@@ -271,4 +288,12 @@ async def asolve(question: str, config: SolverConfig, *, reference: str | None =
 
 def solve(question: str, config: SolverConfig, *, reference: str | None = None, problem_id: str = "") -> SolveResult:
     """Synchronous `asolve`, for scripts and notebooks without an event loop."""
-    return asyncio.run(asolve(question, config, reference=reference, problem_id=problem_id))
+
+    async def run() -> SolveResult:
+        try:
+            return await asolve(question, config, reference=reference, problem_id=problem_id)
+        finally:
+            # HTTP clients belong to this event loop, which ends here: close them while it still runs
+            await config.generator.aclose()
+
+    return asyncio.run(run())

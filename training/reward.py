@@ -13,23 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from minos.core.types import LabelledSolution
+from minos.training.settings import TrainSettings, trainer_arguments
 from minos.verifier.scheme import PRESETS, StepTagScheme
 
 
 @dataclass(frozen=True)
-class RewardSettings:
-    model: str = field(metadata={"help": "stage-1 checkpoint or any causal LM (local path)"})
-    output_dir: str = field(metadata={"help": "where checkpoints and the final verifier go"})
+class RewardSettings(TrainSettings):
     mode: str = field(default="prm", metadata={"help": "prm (every step tag) or orm (final tag only)"})
     epochs: float = field(default=1.0, metadata={"help": "Math-Minos: 1 epoch"})
-    learning_rate: float = field(default=2e-6, metadata={"help": "peak learning rate"})
-    batch_size: int = field(default=4, metadata={"help": "per-device batch; Math-Minos global batch 512"})
-    gradient_accumulation: int = field(default=1, metadata={"help": "steps accumulated per update"})
-    max_length: int = field(default=512, metadata={"help": "Math-Minos: 512"})
+    max_length: int = field(default=512, metadata={"help": "Math-Minos: 512 (global batch 512)"})
     eval_fraction: float = field(default=0.1, metadata={"help": "held-out share for step F1 / outcome accuracy"})
-    save_steps: int = field(default=500, metadata={"help": "checkpoint every N steps"})
-    seed: int = field(default=0)
-    bf16: bool = field(default=False)
 
 
 def encode_example(row: LabelledSolution, tokenizer, scheme: StepTagScheme, max_length: int) -> dict | None:
@@ -150,19 +143,7 @@ def train_reward(rows: list[LabelledSolution], settings: RewardSettings, scheme:
             return metrics
 
     args = TrainingArguments(
-        output_dir=settings.output_dir,
-        num_train_epochs=settings.epochs,
-        learning_rate=settings.learning_rate,
-        per_device_train_batch_size=settings.batch_size,
-        gradient_accumulation_steps=settings.gradient_accumulation,
-        save_steps=settings.save_steps,
-        eval_strategy="steps",
-        eval_steps=settings.save_steps,
-        logging_steps=1,
-        seed=settings.seed,
-        bf16=settings.bf16,
-        report_to=[],
-        remove_unused_columns=False,
+        **trainer_arguments(settings), eval_strategy="steps", eval_steps=settings.save_steps, remove_unused_columns=False
     )
     model = AutoModelForCausalLM.from_pretrained(settings.model)
     trainer = TagTrainer(

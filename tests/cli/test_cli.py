@@ -160,3 +160,18 @@ def test_train_reports_a_bad_tag_as_usage_error(tiny_lm, fixtures, tmp_path):
               "--tag", " <<not-one-token>>"],
     )
     assert result.exit_code == 2 and "must be one" in result.stderr
+
+
+def test_serve_command_derives_ids_from_the_tokenizer(tiny_lm):
+    from transformers import AutoTokenizer
+
+    result = runner.invoke(app, ["train", "serve-command", str(tiny_lm)])
+    assert result.exit_code == 0, result.output
+    command = result.stdout.strip()
+    assert command.startswith(f"vllm serve {tiny_lm} --runner pooling --pooler-config ")
+    pooler = json.loads(command.split("--pooler-config ", 1)[1].strip("'"))
+    tokenizer = AutoTokenizer.from_pretrained(tiny_lm)
+    assert pooler["pooling_type"] == "STEP"
+    # the ids decode back to the scheme's strings
+    assert tokenizer.decode([pooler["step_tag_id"]]).strip() == "ки"
+    assert [tokenizer.decode([i]).strip() for i in pooler["returned_token_ids"]] == ["+", "-"]

@@ -135,3 +135,23 @@ def test_tiny_in_process_model_end_to_end(tiny_lm):
     assert len(result.candidates) >= 1
     assert all(len(c.step_scores) == len(c.steps) for c in result.candidates)
     assert result.usage.completion_tokens > 0
+
+
+def test_compiled_graph_is_reused_per_config():
+    from minos.solver.graph import _compiled
+
+    first, second = config("weighted_vote", [RIGHT], n=1), config("weighted_vote", [RIGHT], n=1)
+    assert _compiled(first) is _compiled(first)
+    assert _compiled(first) is not _compiled(second)  # equal settings, other objects: their own graph
+
+
+def test_sync_solve_closes_the_generator_clients():
+    closed = []
+    cfg = config("weighted_vote", [RIGHT], n=1)
+
+    async def aclose():
+        closed.append(True)
+
+    cfg.generator.aclose = aclose
+    solve("Natalia had 48 clips...", cfg)
+    assert closed == [True]

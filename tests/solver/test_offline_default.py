@@ -1,0 +1,53 @@
+"""The offline default generator: Gemma 3 270M from the PyPI package, converted once and cached."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from minos.solver.generators import FewShotTemplate, SamplingParams, load_generator
+
+pytestmark = [pytest.mark.gguf, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def default_generator():
+    return load_generator("default")
+
+
+def test_converted_once_then_cached(default_generator):
+    from minos.solver.generators.transformers_local import default_model_path
+
+    path = default_model_path()  # already converted by the fixture: returns the cache
+    assert (path / "config.json").exists() and not list(path.parent.glob(".gemma3-270m.*"))  # no staging left
+    assert "quantization_config" not in json.loads((path / "config.json").read_text())
+
+
+def test_samples_n_sequences_with_stop(default_generator):
+    prompt = FewShotTemplate().render("Tom has 3 apples and buys 4 more. How many apples does he have?")
+    params = SamplingParams(n=3, max_tokens=16, temperature=0.8, seed=0, stop=("\n\n",))
+    out = asyncio.run(default_generator.complete(prompt, params))
+    again = asyncio.run(default_generator.complete(prompt, params))
+    assert len(out) == 3 and [c.text for c in out] == [c.text for c in again]
+    assert all("\n\n" not in c.text and 1 <= c.usage.completion_tokens <= 16 for c in out)
+
+
+def test_minos_solve_runs_offline_on_the_default(tmp_path):
+    """The README's main command, in a fresh process with the network turned off for the hub."""
+    env = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
+
+    env["HOME"] = os.environ.get("HOME", str(tmp_path))
+    if "MINOS_CACHE" in os.environ:
+        env["MINOS_CACHE"] = os.environ["MINOS_CACHE"]
+    out = subprocess.run(
+        [sys.executable, "-m", "minos.cli.main", "solve", "Tom has 3 apples and buys 4 more. How many apples?",
+         "--n", "2", "--max-tokens", "48", "--json"],
+        capture_output=True, text=True, env=env, timeout=600,
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    result = json.loads(out.stdout)
+    assert len(result["candidates"]) == 2 and "answer" in result
