@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from minos.cli.common import GeneratorOpt, ModelOpt, TemplateOpt, VerifierOpt, build_config, fail
+from minos.cli.common import GeneratorOpt, ModelOpt, TemplateOpt, VerifierOpt, build_configs, fail
 
 app = typer.Typer()
 
@@ -55,14 +55,13 @@ def batch(
         console.print(f"[yellow]skipped[/] {error}")
     problems = problems[:limit] if limit is not None else problems
     strategies = [s.strip() for s in strategy.split(",") if s.strip()]
-    configs = {
-        s: build_config(
-            generator=generator, model=model, verifier=verifier,
-            strategy=s, template=template, n=n, beam_width=beam_width, max_steps=max_steps, max_tokens=max_tokens,
-            temperature=temperature, aggregation=aggregation, seed=seed,
-        )
-        for s in strategies
-    }
+    if not strategies:
+        fail("--strategy names no strategy", 2)
+    configs = build_configs(
+        generator=generator, model=model, verifier=verifier, strategies=strategies, template=template, n=n,
+        beam_width=beam_width, max_steps=max_steps, max_tokens=max_tokens, temperature=temperature,
+        aggregation=aggregation, seed=seed,
+    )
     from minos.cli.batch_run import run_batch, summary_table
 
     try:

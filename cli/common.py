@@ -36,22 +36,45 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def build_config(
-    *, generator: str, model: str | None, verifier: str, strategy: str, template: str, **settings
-):
+def _quiet_loading(generator: str) -> None:
+    """Weight-loading progress bars are noise on a terminal; a one-time conversion deserves a line."""
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    hf_logging.set_verbosity_error()
+    if generator == "default":
+        from minos.solver.generators.transformers_local import DEFAULT_MODEL, cache_dir
+
+        if not (cache_dir() / "models" / DEFAULT_MODEL / "config.json").exists():
+            print(
+                f"first run: converting the bundled Gemma 3 270M GGUF into {cache_dir() / 'models'} "
+                "(about a minute, once)",
+                file=sys.stderr,
+            )
+
+
+def build_configs(
+    *, generator: str, model: str | None, verifier: str, strategies: list[str], template: str, **settings
+) -> dict:
+    """One SolverConfig per strategy, sharing one generator and one verifier (models load once)."""
+    from dataclasses import replace
+
     from minos.solver import SolverConfig
     from minos.solver.generators import load_generator, template_for
     from minos.solver.strategies import STRATEGIES
     from minos.verifier import load_verifier
 
-    if strategy not in STRATEGIES:
-        fail(f"unknown strategy {strategy!r}: use one of {', '.join(STRATEGIES)}", 2)
+    for strategy in strategies:  # cheap checks before any model loads
+        if strategy not in STRATEGIES:
+            fail(f"unknown strategy {strategy!r}: use one of {', '.join(STRATEGIES)}", 2)
+        if verifier == "none" and STRATEGIES[strategy][1]:
+            fail(f"strategy {strategy!r} needs a verifier (--verifier symbolic, prm:PATH, ...)", 2)
+    _quiet_loading(generator)
     try:
         tmpl = template_for(template)
         ver = load_verifier(verifier) if verifier != "none" else None
-        if ver is None and STRATEGIES[strategy][1]:
-            fail(f"strategy {strategy!r} needs a verifier (--verifier symbolic, prm:PATH, ...)", 2)
         gen = load_generator(generator, model=model)
-        return SolverConfig(generator=gen, verifier=ver, strategy=strategy, template=tmpl, **settings)
     except (ValueError, OSError) as exc:
         fail(str(exc).splitlines()[0], 2)
+    first = SolverConfig(generator=gen, verifier=ver, strategy=strategies[0], template=tmpl, **settings)
+    return {s: replace(first, strategy=s) for s in strategies}

@@ -6,7 +6,7 @@ import json
 from typing import Annotated
 
 import typer
-from minos.cli.common import GeneratorOpt, ModelOpt, TemplateOpt, VerifierOpt, build_config, fail
+from minos.cli.common import GeneratorOpt, ModelOpt, TemplateOpt, VerifierOpt, build_configs, fail
 
 app = typer.Typer()
 
@@ -38,11 +38,11 @@ def solve(
 
     from rich.console import Console
 
-    config = build_config(
-        generator=generator, model=model, verifier=verifier, strategy=strategy, template=template,
+    (config,) = build_configs(
+        generator=generator, model=model, verifier=verifier, strategies=[strategy], template=template,
         n=n, beam_width=beam_width, max_steps=max_steps, max_tokens=max_tokens, token_budget=token_budget,
         temperature=temperature, aggregation=aggregation, threshold=threshold, seed=seed,
-    )
+    ).values()
     console = Console(stderr=True, quiet=as_json)
     try:
         result = asyncio.run(_run(problem, reference, config, console))
@@ -88,6 +88,7 @@ async def _run(problem: str, reference: str | None, config, console):
                 console.print(f"[red]pruned[/] branches {chunk['pruned']}, kept {chunk['kept']}")
             elif kind == "voted":
                 console.print(f"[green]vote[/]: {chunk['answer']} (support {chunk['support']:.2f} of {chunk['voters']})")
+    await config.generator.aclose()  # its HTTP clients belong to this event loop
     from minos.core.types import SolveResult
 
     return SolveResult(**{**result.__dict__, "seconds": time.perf_counter() - started})

@@ -175,3 +175,19 @@ def test_serve_command_derives_ids_from_the_tokenizer(tiny_lm):
     # the ids decode back to the scheme's strings
     assert tokenizer.decode([pooler["step_tag_id"]]).strip() == "ки"
     assert [tokenizer.decode([i]).strip() for i in pooler["returned_token_ids"]] == ["+", "-"]
+
+
+def test_batch_with_several_strategies_loads_the_generator_once(monkeypatch, fixtures, tmp_path):
+    import minos.solver.generators as generators
+
+    loads = []
+    monkeypatch.setattr(generators, "load_generator", lambda spec, model=None, **_: loads.append(spec) or EchoGenerator())
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(
+        app, ["batch", str(fixtures / "gsm8k_sample.jsonl"), "-o", str(out), "--strategy", "self_consistency,weighted_vote",
+              "--verifier", "symbolic", "--n", "2", "--limit", "2"],
+    )
+    assert result.exit_code == 0, result.output
+    assert loads == ["default"]
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [(r["id"], r["strategy"]) for r in rows] == [(i, s) for i in (rows[0]["id"], rows[2]["id"]) for s in ("self_consistency", "weighted_vote")]
