@@ -18,6 +18,9 @@ def _problems_with_solutions(path: Path, limit: int | None, exclude: Path | None
     from minos.core.answers import extract_answer
     from minos.core.types import Problem
 
+    for file in (path, exclude):
+        if file is not None and not file.is_file():
+            fail(f"{file}: no such file", 2)
     banned = set()
     if exclude is not None:  # never train on an evaluation problem (e.g. MATH-500)
         banned = {json.loads(line).get("problem", "").strip() for line in exclude.open(encoding="utf-8") if line.strip()}

@@ -64,6 +64,8 @@ def test_solve_json(echo):
         (["solve", "x", "--strategy", "best_of_n", "--verifier", "none"], "needs a verifier"),
         (["solve", "x", "--verifier", "bogus"], "unknown verifier"),
         (["eval", "processbench", "missing.json"], "missing.json"),
+        (["data", "inject", "missing.jsonl", "-o", "out.jsonl"], "missing.jsonl: no such file"),
+        (["batch", "missing.jsonl", "-o", "out.jsonl"], "missing.jsonl"),
     ],
 )
 def test_bad_usage_exits_2_with_one_line(echo, args, message):
