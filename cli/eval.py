@@ -76,38 +76,41 @@ def rerank(
 
 @app.command()
 def meta(
-    run_dir: Annotated[Path, typer.Argument(help="a `minos train prm|orm` output folder (checkpoint-N inside)")],
-    data: Annotated[Path, typer.Argument(help="held-out step-labelled file")],
+    run_dirs: Annotated[
+        list[Path], typer.Argument(help="`minos train prm|orm` output folders (e.g. with and without stage 1)")
+    ],
+    data: Annotated[Path, typer.Option(help="held-out step-labelled file")],
     mode: Annotated[str, typer.Option(help="read the checkpoints as prm (min over steps) or orm")] = "prm",
     limit: Annotated[int | None, typer.Option(help="only the first N rows")] = None,
-    plot: Annotated[Path | None, typer.Option(help="PNG of accuracy against training step")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="print the curve as JSON")] = False,
+    plot: Annotated[Path | None, typer.Option(help="PNG of accuracy against training step, a line per run")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print {run: curve} as JSON")] = False,
 ) -> None:
     """Meta-evaluation: each checkpoint's accuracy at judging whether a final answer is right."""
     from minos.core.data import DataError, load_labelled
-    from minos.training.meta import checkpoints, meta_curve, save_bar_chart
+    from minos.training.meta import checkpoints, meta_curve, save_curves
 
     if mode not in ("prm", "orm"):
         fail(f"--mode must be prm or orm, not {mode!r}", 2)
-    if not checkpoints(run_dir):
-        fail(f"{run_dir}: no checkpoint-N folders and no final model", 2)
+    for run_dir in run_dirs:
+        if not checkpoints(run_dir):
+            fail(f"{run_dir}: no checkpoint-N folders and no final model", 2)
     try:
         rows = load_labelled(data)[:limit] if limit else load_labelled(data)
     except DataError as exc:
         fail(str(exc), 2)
-    curve = meta_curve(run_dir, rows, mode=mode)
+    curves = {str(run_dir): meta_curve(run_dir, rows, mode=mode) for run_dir in run_dirs}
     if as_json:
-        print(json.dumps(curve))
+        print(json.dumps(curves))
     else:
         from rich.console import Console
         from rich.table import Table
 
         table = Table(title=f"meta-evaluation on {data.name} ({len(rows)} solutions)")
-        for column in ("checkpoint", "step", "accuracy"):
+        for column in ("run", "checkpoint", "step", "accuracy"):
             table.add_column(column)
-        for point in curve:
-            table.add_row(Path(point["checkpoint"]).name, str(point["step"]), f"{point['accuracy']:.4f}")
+        for run, curve in curves.items():
+            for point in curve:
+                table.add_row(run, Path(point["checkpoint"]).name, str(point["step"]), f"{point['accuracy']:.4f}")
         Console().print(table)
     if plot is not None:
-        points = {("final" if p["step"] < 0 else str(p["step"])): p["accuracy"] for p in curve}
-        save_bar_chart(points, plot, title="meta-evaluation", ylabel="final-answer judgement accuracy", line=True)
+        save_curves(curves, plot)

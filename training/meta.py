@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from pathlib import Path
@@ -33,14 +34,24 @@ def meta_accuracy(verifier, rows: list[LabelledSolution], aggregation: str = "mi
     return right / len(rows) if rows else 0.0
 
 
+def _step_of(path: Path) -> int:
+    """The optimizer step a checkpoint was saved at; the final model counts as the run's last step."""
+    if path.name.startswith("checkpoint-"):
+        return int(re.sub(r"\D", "", path.name) or 0)
+    states = sorted(path.glob("checkpoint-*/trainer_state.json"))
+    if states:
+        return max(json.loads(state.read_text()).get("max_steps", 0) for state in states)
+    return -1
+
+
 def meta_curve(run_dir: str | Path, rows: list[LabelledSolution], *, mode: str = "prm") -> list[dict]:
+    """Meta-accuracy of every checkpoint of a run, in step order (the Math-Minos convergence curve)."""
     from minos.verifier.neural import NeuralVerifier
 
     curve = []
     for path in checkpoints(run_dir):
-        step = int(re.sub(r"\D", "", path.name) or 0) if path.name.startswith("checkpoint-") else -1
         verifier = NeuralVerifier(path, mode=mode)
-        curve.append({"checkpoint": str(path), "step": step, "accuracy": meta_accuracy(verifier, rows)})
+        curve.append({"checkpoint": str(path), "step": _step_of(path), "accuracy": meta_accuracy(verifier, rows)})
     return curve
 
 
@@ -55,20 +66,36 @@ def error_type_counts(rows: list[LabelledSolution]) -> dict[str, int]:
     return {kind: counts.get(kind, 0) for kind in ERROR_TYPES}
 
 
-def save_bar_chart(values: dict[str, float], path: str | Path, *, title: str, ylabel: str, line: bool = False) -> None:
+def _pyplot():
     import matplotlib
 
-    matplotlib.use("Agg")
+    matplotlib.use("Agg")  # files only, no display
     import matplotlib.pyplot as plt
 
+    return plt
+
+
+def save_bar_chart(values: dict[str, float], path: str | Path, *, title: str, ylabel: str) -> None:
+    plt = _pyplot()
     fig, ax = plt.subplots(figsize=(6, 4))
-    keys = list(values)
-    if line:
-        ax.plot(keys, list(values.values()), marker="o")
-    else:
-        ax.bar(keys, list(values.values()))
+    ax.bar(list(values), list(values.values()))
     ax.set_title(title)
     ax.set_ylabel(ylabel)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def save_curves(curves: dict[str, list[dict]], path: str | Path) -> None:
+    """Meta-accuracy against training step, one line per run (e.g. with and without stage 1)."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, curve in curves.items():
+        ax.plot([p["step"] for p in curve], [p["accuracy"] for p in curve], marker="o", label=name)
+    ax.set_title("meta-evaluation")
+    ax.set_xlabel("training step")
+    ax.set_ylabel("final-answer judgement accuracy")
+    ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)

@@ -149,10 +149,14 @@ def test_train_prm_and_eval_meta_commands(tiny_lm, fixtures, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert f"--verifier prm:{out}" in result.output
-    result = runner.invoke(app, ["eval", "meta", str(out), str(injected), "--limit", "4", "--json", "--plot", str(tmp_path / "m.png")])
+    result = runner.invoke(
+        app, ["eval", "meta", str(out), "--data", str(injected), "--limit", "4", "--json", "--plot", str(tmp_path / "m.png")]
+    )
     assert result.exit_code == 0, result.output
-    curve = json.loads(result.stdout)
+    curve = json.loads(result.stdout)[str(out)]
     assert len(curve) >= 2 and curve[-1]["checkpoint"] == str(out)
+    steps = [p["step"] for p in curve]
+    assert steps == sorted(steps) and steps[-1] > 0  # the final model sits at the run's last step
     assert (tmp_path / "m.png").stat().st_size > 1000
 
 
