@@ -73,7 +73,7 @@ def sft(
     except ValueError as exc:
         fail(str(exc).splitlines()[0], 2)
     losses = [e["loss"] for e in trainer.state.log_history if "loss" in e]
-    if losses:
+    if losses and trainer.is_world_process_zero():
         print(f"stage 1 done: loss {losses[0]:.4f} -> {losses[-1]:.4f} over {len(losses)} steps -> {output_dir}")
 
 
@@ -115,9 +115,11 @@ def reward(
         eval_fraction=eval_fraction, save_steps=save_steps, seed=seed, bf16=bf16,
     )
     try:
-        _, metrics = train_reward(_rows(data, limit), settings, StepTagScheme(tag=tag, good=good, bad=bad))
+        trainer, metrics = train_reward(_rows(data, limit), settings, StepTagScheme(tag=tag, good=good, bad=bad))
     except ValueError as exc:
         fail(str(exc).splitlines()[0], 2)
+    if not trainer.is_world_process_zero():  # under `accelerate launch`, one report
+        return
     figures = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items())
     print(f"stage 2 ({mode}) done: held-out {figures} -> {output_dir}")
     print(f"load it with --verifier {mode}:{output_dir}")
