@@ -254,6 +254,12 @@ def read_jsonl(path: str | Path) -> Iterator[dict]:
                 yield json.loads(line)
 
 
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
 def write_jsonl_atomic(path: str | Path, rows: Iterable[dict]) -> None:
     """Write rows to a temporary file and rename it over `path`: a crash never leaves half a file."""
     path = Path(path)
@@ -265,6 +271,7 @@ def write_jsonl_atomic(path: str | Path, rows: Iterable[dict]) -> None:
                 handle.write(json.dumps(row, ensure_ascii=False) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; the result should look like any file we write
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

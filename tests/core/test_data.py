@@ -117,3 +117,16 @@ def test_real_datasets_load(shared_data):
     assert len(load_problems(shared_data / "gsm8k" / "test.jsonl")) == 1319
     assert len(load_problems(shared_data / "math" / "math500.jsonl")) == 500
     assert all(p.reference for p in load_problems(shared_data / "math" / "test5000.jsonl"))
+
+
+def test_atomic_write_gives_normal_permissions(tmp_path):
+    import os
+    import stat
+
+    from minos.core.data import write_jsonl_atomic
+
+    out = tmp_path / "out.jsonl"
+    write_jsonl_atomic(out, [{"a": 1}])
+    mask = os.umask(0)
+    os.umask(mask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask
