@@ -124,6 +124,7 @@ def plot_accuracy_vs_n(rows: list[dict], strategies: list[str], configs: dict, p
     ax.set_xscale("log", base=2)
     ax.set_xlabel("n (samples)")
     ax.set_ylabel("accuracy")
+    ax.set_ylim(0, 1)
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)

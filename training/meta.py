@@ -95,6 +95,7 @@ def save_curves(curves: dict[str, list[dict]], path: str | Path) -> None:
     ax.set_title("meta-evaluation")
     ax.set_xlabel("training step")
     ax.set_ylabel("final-answer judgement accuracy")
+    ax.set_ylim(0, 1)
     ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=120)
