@@ -51,6 +51,7 @@ def inject(
     limit: Annotated[int | None, typer.Option(help="only the first N problems")] = None,
     exclude: Annotated[Path | None, typer.Option(help="JSONL of evaluation problems to leave out")] = None,
     seed: Annotated[int, typer.Option()] = 0,
+    keep_correct: Annotated[bool, typer.Option(help="also write each untouched reference (all steps right)")] = True,
 ) -> None:
     """Inject one known error per (problem, type) into correct solutions, with labels and a critique."""
     from minos.core.data import write_jsonl_atomic
@@ -58,7 +59,7 @@ def inject(
 
     pairs = _problems_with_solutions(input, limit, exclude)
     try:
-        rows = [r.to_dict() for r in inject_dataset(pairs, tuple(k.strip() for k in kinds.split(",")), seed)]
+        rows = [r.to_dict() for r in inject_dataset(pairs, tuple(k.strip() for k in kinds.split(",")), seed, keep_correct=keep_correct)]
     except ValueError as exc:
         fail(str(exc), 2)
     write_jsonl_atomic(output, rows)

@@ -180,10 +180,25 @@ def write_critique(steps, labels, types, reasons: dict[int, str]) -> str:
     return "\n".join(lines + [f"Verdict: the solution is {verdict}."])
 
 
-def inject_dataset(problems_and_solutions, kinds=("calculation", "logical", "irrelevant"), seed: int = 0):
-    """One injected row per (problem, kind) where possible; deterministic for a seed."""
+def correct_row(problem: Problem, solution: str) -> LabelledSolution:
+    """The reference solution itself, every step labelled right: the positive examples an ORM needs and
+    the correct half of a ProcessBench-style evaluation."""
+    steps = split_steps(solution)
+    labels, types = [1.0] * len(steps), [""] * len(steps)
+    reference = extract_answer(solution)
+    return LabelledSolution(
+        problem=problem, steps=tuple(steps), labels=tuple(labels), answer=reference, error_types=tuple(types),
+        critique=write_critique(steps, labels, types, {}), meta={"injected": "none", "reference_answer": reference},
+    )
+
+
+def inject_dataset(problems_and_solutions, kinds=("calculation", "logical", "irrelevant"), seed: int = 0, *, keep_correct: bool = True):
+    """One injected row per (problem, kind) where possible, and with `keep_correct` the untouched reference
+    first; deterministic for a seed."""
     rng = random.Random(seed)
     for problem, solution in problems_and_solutions:
+        if keep_correct:
+            yield correct_row(problem, solution)
         for kind in kinds:
             row = inject_error(problem, solution, kind, rng)
             if row is not None:

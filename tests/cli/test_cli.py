@@ -118,7 +118,9 @@ def test_data_inject_convert_errors(fixtures, tmp_path):
     result = runner.invoke(app, ["data", "inject", str(fixtures / "gsm8k_sample.jsonl"), "-o", str(injected)])
     assert result.exit_code == 0, result.output
     rows = [json.loads(line) for line in injected.read_text().splitlines()]
-    assert rows and all(r["first_error"] >= 0 and r["critique"] for r in rows)
+    assert rows and all(r["critique"] for r in rows)
+    assert all((r["first_error"] == -1) == (r["meta"]["injected"] == "none") for r in rows)
+    assert sum(r["meta"]["injected"] == "none" for r in rows) == 5  # one untouched reference per problem
     result = runner.invoke(app, ["data", "convert", str(injected), "-o", str(stepwise), "--to", "stepwise"])
     assert result.exit_code == 0, result.output
     converted = [json.loads(line) for line in stepwise.read_text().splitlines()]

@@ -31,6 +31,10 @@ def _pairs(path, limit=None):
 def _check_row(row: LabelledSolution, reference_solution: str) -> None:
     reference_steps = split_steps(reference_solution)
     kind = row.meta["injected"]
+    if kind == "none":  # the untouched reference
+        assert list(row.steps) == reference_steps and row.first_error == -1 and row.outcome
+        assert answers_equal(row.answer, row.meta["reference_answer"]) and agrees(row.critique, row)
+        return
     first = row.first_error
     assert first >= 0 and row.error_types[first] == kind
     assert all(t in ERROR_TYPES or t == "" for t in row.error_types)
@@ -65,7 +69,8 @@ def _check_row(row: LabelledSolution, reference_solution: str) -> None:
 def test_injected_rows_are_consistent_on_the_fixture(fixtures, kind):
     pairs = _pairs(fixtures / "gsm8k_sample.jsonl")
     rows = list(inject_dataset(pairs, (kind,), seed=3))
-    assert len(rows) >= len(pairs) // 2  # most solutions offer a place for the error
+    assert sum(r.meta["injected"] == "none" for r in rows) == len(pairs)
+    assert sum(r.meta["injected"] == kind for r in rows) >= len(pairs) // 2  # most offer a place for the error
     by_id = dict((p.id, s) for p, s in pairs)
     for row in rows:
         _check_row(row, by_id[row.problem.id])
@@ -75,8 +80,8 @@ def test_injected_rows_are_consistent_on_gsm8k_train(shared_data):
     pairs = _pairs(shared_data / "gsm8k" / "train.jsonl", limit=200)
     rows = list(inject_dataset(pairs, seed=0))
     by_id = dict((p.id, s) for p, s in pairs)
-    counts = {k: sum(r.meta["injected"] == k for r in rows) for k in ("calculation", "logical", "irrelevant")}
-    assert counts["irrelevant"] == 200 and counts["calculation"] > 150 and counts["logical"] > 150
+    counts = {k: sum(r.meta["injected"] == k for r in rows) for k in ("none", "calculation", "logical", "irrelevant")}
+    assert counts["none"] == counts["irrelevant"] == 200 and counts["calculation"] > 150 and counts["logical"] > 150
     for row in rows:
         _check_row(row, by_id[row.problem.id])
 
