@@ -26,16 +26,16 @@ class StepCheck:
 
 
 _NUM = r"\$?\d[\d,]*(?:\.\d+)?%?"
-_OP = r"(?:[-+*/×÷]|\s[xX]\s)"
+_OP = r"(?:[-+*/×÷–−]|\s[xX]\s)"
 _EXPR = rf"\(?\s*{_NUM}\s*\)?(?:\s*{_OP}\s*\(?\s*{_NUM}\s*\)?)+"
-_INLINE = re.compile(rf"(?<![\w.^*/+\-$])({_EXPR})\s*=\s*(-?{_NUM})(?![\w^*/(]|\.\d)")
+_INLINE = re.compile(rf"(?<![\w.^*/+\-$])({_EXPR})\s*=\s*(-?{_NUM})(?![\w^*/(]|[.,]\d)")
 _LATEX = re.compile(r"\$([^$]+)\$|\\\((.+?)\\\)")
 _SAFE = re.compile(r"^[\d\s.+\-*/()]+$")
 
 
 def _to_number(expr: str) -> Fraction | None:
     """Exact value of a plain arithmetic expression, or None when it is not one."""
-    text = expr.replace(",", "").replace("$", "").replace("×", "*").replace("÷", "/")
+    text = expr.replace(",", "").replace("$", "").replace("×", "*").replace("÷", "/").replace("–", "-").replace("−", "-")
     text = re.sub(r"\s[xX]\s", " * ", text)
     text = re.sub(r"(\d+(?:\.\d+)?)%", r"(\1/100)", text)
     if not _SAFE.match(text) or not re.search(r"\d", text):
@@ -60,6 +60,8 @@ def _compare(lhs: str, rhs: str, shown_as: tuple[str, str] | None = None) -> Ste
         return StepCheck("unknown")
     if left == right:
         return StepCheck("ok")
+    if ("%" in lhs) != ("%" in rhs) and (left == right * 100 or left * 100 == right):
+        return StepCheck("ok")  # "18 / 450 x 100 = 4%", "$7500/75% = $100": percent points on one side
     # "10/3 = 3.33": a result written with k decimals is right if it is the value rounded to k decimals
     tolerance = Fraction(1, 2 * 10 ** _decimals(rhs)) if _decimals(rhs) else Fraction(0)
     if tolerance and abs(left - right) <= tolerance:
@@ -103,6 +105,26 @@ def _latex_to_plain(side: str) -> str | None:
     return text if re.fullmatch(r"[\d\s.,+\-*/()$%]+", text) else None
 
 
+_OPERAND_BEFORE = re.compile(r"(?:\d|\)|:|,|[-+*/×÷–−]|\s[xX])\s*$")
+_OPERAND_AFTER = re.compile(r"\s*(?:[-+*/×÷–−]|[xX]\s)\s*[\w($]|\s+\d|\s+and\s+\(?\$?\d+\s*/\s*\d")
+_MIXED_BEFORE = re.compile(r"\d\s+and\s*$")  # "12 x 1 and 1/4": the 1/4 is half of a mixed number
+# "50/ 1/2": whether the writer means 50/(1/2) or (50/1)/2 cannot be told
+_DIVIDED_BY_FRACTION = re.compile(r"/\s*\d+(?:\.\d+)?\s*/")
+_CENTS = re.compile(r"\s*cents?\b")
+
+
+def _partial(before: str, expr: str, after: str) -> bool:
+    """True when the matched `a op b = c` is only part of what the text says: an operand or operator
+    just before it ("9 hours * 2/3 = 6", "3 1/2 - 2", "$350 000 + ..."), or a result that goes on
+    ("= 3 1/2", "= 5 and 2/3", "= 4 * 12 = 48"). Such a claim is read as unknown, never as wrong."""
+    return bool(
+        _OPERAND_BEFORE.search(before)
+        or _OPERAND_AFTER.match(after)
+        or (_MIXED_BEFORE.search(before) and re.match(r"\d+\s*/\s*\d", expr))
+        or _DIVIDED_BY_FRACTION.search(expr)
+    )
+
+
 def check_step(step: str) -> StepCheck:
     """Verdict on the arithmetic a step asserts: ok, wrong (with the reason) or unknown."""
     verdicts: list[StepCheck] = []
@@ -110,8 +132,16 @@ def check_step(step: str) -> StepCheck:
         verdicts.append(_compare(expr, result))
     plain = CALC_ANNOTATION.sub(" ", step)
     # `$` is both currency and LaTeX: read inline arithmetic on the raw text, LaTeX claims on top
-    for expr, result in _INLINE.findall(plain):
-        verdicts.append(_compare(expr, result))
+    for match in _INLINE.finditer(plain):
+        expr, result = match.groups()
+        after = plain[match.end() :]
+        before = plain[: match.start()]
+        if _partial(before, expr, after):
+            continue
+        verdict = _compare(expr, result)
+        if verdict.status == "wrong" and "$" in expr and _CENTS.match(after):  # "$1 / 2 = 50 cents"
+            verdict = _compare(expr, f"({result})/100", (expr, result))
+        verdicts.append(verdict)
     for expr, result, shown in _latex_claims(plain):
         verdicts.append(_compare(expr, result, shown))
     wrong = [v for v in verdicts if v.status == "wrong"]
