@@ -91,7 +91,7 @@ def test_symbolic_and_hybrid_scores():
 
 def test_gsm8k_test_references_are_read_as_wrong_only_where_they_are(shared_data):
     """Every GSM8K test reference solution: the checker flags exactly the two steps whose written
-    equation is false in the data itself (it flagged 15 more before the rows above were fixed)."""
+    equation is false in the data itself (before the rows above were fixed, it also flagged right ones)."""
     import json
 
     from minos.core.steps import split_steps
