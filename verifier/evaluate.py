@@ -55,8 +55,11 @@ def evaluate_processbench(path: str | Path, verifier, *, threshold: float | None
 
 
 def load_rerank(path: str | Path) -> list[dict]:
-    """Rows `{"question", "answer" (gold), "candidates": [{"solution": str}]}`; the line is named on error."""
+    """Rows `{"question", "answer" (gold), "candidates": [{"solution": str}]}`, or `minos batch` output
+    (record samples once, rerank them with any verifier later); the line is named on error. Batch rows
+    without a reference answer or with an error are skipped."""
     from minos.core.data import DataError
+    from minos.core.steps import join_steps
 
     rows = []
     with Path(path).open(encoding="utf-8") as handle:
@@ -65,8 +68,14 @@ def load_rerank(path: str | Path) -> list[dict]:
                 continue
             try:
                 row = json.loads(line)
-                question, gold = row["question"], str(row["answer"])
-                solutions = [c["solution"] for c in row["candidates"]]
+                if "problem" in row:  # a `minos batch` result
+                    if row.get("error") or row["problem"].get("reference") is None:
+                        continue
+                    question, gold = row["problem"]["question"], str(row["problem"]["reference"])
+                    solutions = [join_steps(c["steps"]) for c in row["candidates"]]
+                else:
+                    question, gold = row["question"], str(row["answer"])
+                    solutions = [c["solution"] for c in row["candidates"]]
             except (json.JSONDecodeError, KeyError, TypeError) as exc:
                 raise DataError(path, number, f"not a rerank row ({exc!r})") from None
             rows.append({"question": question, "answer": gold, "solutions": solutions})

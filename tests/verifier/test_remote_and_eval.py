@@ -82,3 +82,28 @@ def test_rerank_metrics():
     m = rerank_metrics(rows, scores)
     assert m["first"] == 0.5 and m["majority"] == 0.5 and m["oracle"] == 1.0
     assert m["best_of_n_min"] == 1.0 and m["weighted_min"] == 1.0
+
+
+def test_rerank_reads_minos_batch_output(tmp_path):
+    """Samples recorded once by `minos batch` rerank later with any verifier."""
+    import json
+
+    from minos.core.types import Candidate, Problem, SolveResult, Usage
+    from minos.verifier.evaluate import load_rerank
+
+    result = SolveResult(
+        problem=Problem("p1", "What is 48 / 2?", "24"),
+        answer="24",
+        support=1.0,
+        strategy="self_consistency",
+        candidates=(
+            Candidate(("48 / 2 = 24.", "The answer is 24."), "24"),
+            Candidate(("48 / 2 = 26.", "The answer is 26."), "26"),
+        ),
+        usage=Usage(10, 20),
+    )
+    rows = [result.to_dict(), {**result.to_dict(), "id": "p2", "error": "GeneratorError: down"}]
+    path = tmp_path / "batch.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    (row,) = load_rerank(path)  # the failed problem is skipped
+    assert row == {"question": "What is 48 / 2?", "answer": "24", "solutions": ["48 / 2 = 24.\n\nThe answer is 24.", "48 / 2 = 26.\n\nThe answer is 26."]}
