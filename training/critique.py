@@ -27,7 +27,8 @@ Known step labels:
 {labels}
 """
 
-_VERDICT = re.compile(r"^\s*\**step\s*(\d+)\**\s*[:.]\s*(correct|incorrect)", re.IGNORECASE | re.MULTILINE)
+# "Step 2: incorrect", "**Step 2:** Incorrect", "- Step 2 - correct": markdown around the words is ignored
+_VERDICT = re.compile(r"^\W*step\s*(\d+)\W*?(correct|incorrect)\b", re.IGNORECASE | re.MULTILINE)
 
 
 def critic_prompt(row: LabelledSolution) -> str:

@@ -1,0 +1,105 @@
+"""Critique generation against a scripted OpenAI-compatible chat server: agreement filter, resume,
+failures reported while the rest goes on."""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from minos.cli.main import app
+from minos.core.types import LabelledSolution, Problem
+from minos.training.critique import agrees, critique_verdicts
+from typer.testing import CliRunner
+
+
+class _Critic(BaseHTTPRequestHandler):
+    """Writes a critique from the labels it is given; lies about problem `liar`; fails for `down`."""
+
+    requests: list = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+        prompt = body["messages"][0]["content"]
+        _Critic.requests.append(prompt)
+        if "PROBLEM down" in prompt:
+            data = json.dumps({"error": {"message": "bad request"}}).encode()
+            self.send_response(400)
+        else:
+            labels = re.findall(r"^Step (\d+): (correct|incorrect)$", prompt.split("Known step labels:")[1], re.M)
+            lines = [f"Step {k}: {'incorrect (calculation): wrong sum' if v == 'incorrect' else 'correct'}." for k, v in labels]
+            if "PROBLEM liar" in prompt:
+                lines[0] = "Step 1: incorrect (other): made up."
+            text = "\n".join([*lines, "Verdict: done."])
+            data = json.dumps({
+                "id": "c", "object": "chat.completion", "created": 0, "model": body["model"],
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+                "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+            }).encode()
+            self.send_response(200)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+@pytest.fixture
+def critic():
+    _Critic.requests = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Critic)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/v1"
+    server.shutdown()
+
+
+def _row(pid: str, labels: tuple[float, ...]) -> LabelledSolution:
+    steps = tuple(f"{pid} step {i}" for i in range(len(labels)))
+    return LabelledSolution(Problem(pid, f"PROBLEM {pid}"), steps, labels)
+
+
+@pytest.mark.parametrize(
+    ("critique", "verdicts"),
+    [
+        ("Step 1: correct.\nStep 2: incorrect (calculation): 48/2 is 24, not 26.", [True, False]),
+        ("**Step 1:** correct\n**Step 2**: Incorrect", [True, False]),
+        ("Step 2: incorrect.\nStep 1: correct.", [True, False]),  # order of lines does not matter
+        ("Step 1: correct.", [True, None]),  # a step it says nothing about
+        ("Step 1: correct. Step 1: incorrect.", [True, None]),  # the first verdict for a step counts
+    ],
+)
+def test_critique_verdicts(critique, verdicts):
+    assert critique_verdicts(critique, 2) == verdicts
+
+
+def test_agrees_needs_every_step():
+    row = _row("p", (1.0, 0.0))
+    assert agrees("Step 1: correct.\nStep 2: incorrect (calculation): x.", row)
+    assert not agrees("Step 1: correct.", row)
+    assert not agrees("Step 1: correct.\nStep 2: correct.", row)
+
+
+def test_critique_command_keeps_agreeing_rows_reports_and_resumes(critic, tmp_path):
+    rows = [_row("good", (1.0, 0.0, 0.0)), _row("liar", (1.0, 1.0)), _row("down", (1.0,)), _row("fine", (1.0, 1.0))]
+    source, out = tmp_path / "rows.jsonl", tmp_path / "critiqued.jsonl"
+    source.write_text("".join(json.dumps(r.to_dict()) + "\n" for r in rows))
+    args = ["data", "critique", str(source), "-o", str(out), "--base-url", critic, "--model", "critic", "--concurrency", "2"]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 0, result.output
+    assert "agreement rate 66.7% (2 of 3 critiques kept)" in result.output
+    assert "failed down" in result.output
+    kept = [json.loads(line) for line in out.read_text().splitlines()]
+    assert sorted(r["problem"]["id"] for r in kept) == ["fine", "good"]
+    assert all(agrees(r["critique"], LabelledSolution.from_dict(r)) for r in kept)
+    # the critic was given the labels
+    assert any("Step 2: incorrect" in p.split("Known step labels:")[1] for p in _Critic.requests)
+    # resume: rows already kept are not asked again
+    asked_before = len(_Critic.requests)
+    result = CliRunner().invoke(app, [*args, "--resume"])
+    assert result.exit_code == 0, result.output
+    assert len(_Critic.requests) - asked_before == 2  # liar and down again, not good or fine
+    assert sorted(json.loads(line)["problem"]["id"] for line in out.read_text().splitlines()) == ["fine", "good"]
