@@ -50,8 +50,11 @@ def meta_curve(run_dir: str | Path, rows: list[LabelledSolution], *, mode: str =
 
     curve = []
     for path in checkpoints(run_dir):
+        step = _step_of(path)
+        if curve and curve[-1]["step"] == step:
+            continue  # the final model is the checkpoint the trainer saved at its last step
         verifier = NeuralVerifier(path, mode=mode)
-        curve.append({"checkpoint": str(path), "step": _step_of(path), "accuracy": meta_accuracy(verifier, rows)})
+        curve.append({"checkpoint": str(path), "step": step, "accuracy": meta_accuracy(verifier, rows)})
     return curve
 
 

@@ -156,7 +156,7 @@ def test_train_prm_and_eval_meta_commands(tiny_lm, fixtures, tmp_path):
     )
     assert result.exit_code == 0, result.output
     curve = json.loads(result.stdout)[str(out)]
-    assert len(curve) >= 2 and curve[-1]["checkpoint"] == str(out)
+    assert len(curve) >= 2 and curve[0]["checkpoint"] == str(out / "checkpoint-5")
     steps = [p["step"] for p in curve]
     assert steps == sorted(steps) and steps[-1] > 0  # the final model sits at the run's last step
     assert (tmp_path / "m.png").stat().st_size > 1000

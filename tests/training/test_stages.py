@@ -141,7 +141,9 @@ def test_meta_curve_reads_every_checkpoint(stage2, injected):
     found = checkpoints(out)
     assert len(found) >= 2 and found[-1] == out
     curve = meta_curve(out, injected[:6])
-    assert [p["checkpoint"] for p in curve] == [str(p) for p in found]
+    # every checkpoint once; the final model only where no checkpoint holds the same step
+    assert [p["checkpoint"] for p in curve] == [str(p) for p in found][: len(curve)]
+    assert len(curve) >= len(found) - 1
     assert all(0.0 <= p["accuracy"] <= 1.0 for p in curve)
     steps = [p["step"] for p in curve]
     assert steps == sorted(steps) and steps[0] > 0
