@@ -1,14 +1,18 @@
-"""A real OpenAI-compatible server for tests and benchmarks: llama.cpp's server (the `llamacpp` extra)
-serving the bundled Gemma 3 270M GGUF on 127.0.0.1, under the model name `gemma`."""
+"""Servers for tests and benchmarks: a real OpenAI-compatible one (llama.cpp's server, the `llamacpp`
+extra, serving the bundled Gemma 3 270M GGUF on 127.0.0.1 as model `gemma`), and a scripted JSON one."""
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 def free_port() -> int:
@@ -38,3 +42,38 @@ def start_llamacpp(port: int, *, threads: int = 2, timeout: float = 120.0) -> su
             time.sleep(0.5)
     process.kill()
     raise RuntimeError(f"llama.cpp server did not start in {timeout:.0f} s")
+
+
+@contextmanager
+def json_server(respond):
+    """A local HTTP server on 127.0.0.1 that answers every GET and POST with
+    `respond(method, path, body) -> (status, payload)`; yields its base URL ending in /v1."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def _reply(self, method: str) -> None:
+            length = int(self.headers.get("content-length") or 0)
+            body = json.loads(self.rfile.read(length)) if length else None
+            status, payload = respond(method, self.path, body)
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def do_GET(self):
+            self._reply("GET")
+
+        def do_POST(self):
+            self._reply("POST")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1"
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from minos.cli.main import app
@@ -14,47 +12,34 @@ from minos.core.types import LabelledSolution, Problem
 from minos.training.critique import agrees, critique_verdicts
 from typer.testing import CliRunner
 
+from tests.servers import json_server
 
-class _Critic(BaseHTTPRequestHandler):
-    """Writes a critique from the labels it is given; lies about problem `liar`; fails for `down`."""
+REQUESTS: list[str] = []
 
-    requests: list = []
 
-    def log_message(self, *args):
-        pass
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-        prompt = body["messages"][0]["content"]
-        _Critic.requests.append(prompt)
-        if "PROBLEM down" in prompt:
-            data = json.dumps({"error": {"message": "bad request"}}).encode()
-            self.send_response(400)
-        else:
-            labels = re.findall(r"^Step (\d+): (correct|incorrect)$", prompt.split("Known step labels:")[1], re.M)
-            lines = [f"Step {k}: {'incorrect (calculation): wrong sum' if v == 'incorrect' else 'correct'}." for k, v in labels]
-            if "PROBLEM liar" in prompt:
-                lines[0] = "Step 1: incorrect (other): made up."
-            text = "\n".join([*lines, "Verdict: done."])
-            data = json.dumps({
-                "id": "c", "object": "chat.completion", "created": 0, "model": body["model"],
-                "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-                "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
-            }).encode()
-            self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+def _critic(method, path, body):
+    """Writes a critique from the labels it is given; lies about problem `liar`; rejects `down`."""
+    prompt = body["messages"][0]["content"]
+    REQUESTS.append(prompt)
+    if "PROBLEM down" in prompt:
+        return 400, {"error": {"message": "bad request"}}
+    labels = re.findall(r"^Step (\d+): (correct|incorrect)$", prompt.split("Known step labels:")[1], re.M)
+    lines = [f"Step {k}: {'incorrect (calculation): wrong sum' if v == 'incorrect' else 'correct'}." for k, v in labels]
+    if "PROBLEM liar" in prompt:
+        lines[0] = "Step 1: incorrect (other): made up."
+    return 200, {
+        "id": "c", "object": "chat.completion", "created": 0, "model": body["model"],
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": "\n".join([*lines, "Verdict: done."])},
+                     "finish_reason": "stop"}],
+        "usage": {"prompt_tokens": 10, "completion_tokens": 10, "total_tokens": 20},
+    }
 
 
 @pytest.fixture
 def critic():
-    _Critic.requests = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Critic)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/v1"
-    server.shutdown()
+    REQUESTS.clear()
+    with json_server(_critic) as url:
+        yield url
 
 
 def _row(pid: str, labels: tuple[float, ...]) -> LabelledSolution:
@@ -96,10 +81,10 @@ def test_critique_command_keeps_agreeing_rows_reports_and_resumes(critic, tmp_pa
     assert sorted(r["problem"]["id"] for r in kept) == ["fine", "good"]
     assert all(agrees(r["critique"], LabelledSolution.from_dict(r)) for r in kept)
     # the critic was given the labels
-    assert any("Step 2: incorrect" in p.split("Known step labels:")[1] for p in _Critic.requests)
+    assert any("Step 2: incorrect" in p.split("Known step labels:")[1] for p in REQUESTS)
     # resume: rows already kept are not asked again
-    asked_before = len(_Critic.requests)
+    asked_before = len(REQUESTS)
     result = CliRunner().invoke(app, [*args, "--resume"])
     assert result.exit_code == 0, result.output
-    assert len(_Critic.requests) - asked_before == 2  # liar and down again, not good or fine
+    assert len(REQUESTS) - asked_before == 2  # liar and down again, not good or fine
     assert sorted(json.loads(line)["problem"]["id"] for line in out.read_text().splitlines()) == ["fine", "good"]

@@ -1,54 +1,41 @@
 """The remote verifier against a local server that answers exactly the request/response shapes of
 vLLM's pooling API as documented for vLLM v0.18 (`POST /pooling`, task `token_classify`, STEP pooling)."""
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from minos.core.types import LabelledSolution, Problem
 from minos.verifier import load_verifier
 from minos.verifier.evaluate import processbench_metrics, rerank_metrics, sweep_thresholds
 
+from tests.servers import json_server
 
-class _Pooling(BaseHTTPRequestHandler):
-    seen: list = []
+SEEN: list = []
 
-    def log_message(self, *args):
-        pass
 
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-        self.seen.append((self.path, body))
-        steps = body["input"].count("ки")
-        # STEP pooling: per tag, softmax over the returned token ids [good, bad]
-        rows = [[0.9, 0.1] if "26" not in part else [0.2, 0.8] for part in body["input"].split("ки")[:steps]]
-        data = json.dumps({
-            "id": "pool-1", "object": "list", "created": 0, "model": body["model"],
-            "data": [{"index": 0, "object": "pooling", "data": rows}],
-            "usage": {"prompt_tokens": 10, "total_tokens": 10, "completion_tokens": 0},
-        }).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+def _pooling(method, path, body):
+    SEEN.append((path, body))
+    steps = body["input"].count("ки")
+    # STEP pooling: per tag, softmax over the returned token ids [good, bad]
+    rows = [[0.9, 0.1] if "26" not in part else [0.2, 0.8] for part in body["input"].split("ки")[:steps]]
+    return 200, {
+        "id": "pool-1", "object": "list", "created": 0, "model": body["model"],
+        "data": [{"index": 0, "object": "pooling", "data": rows}],
+        "usage": {"prompt_tokens": 10, "total_tokens": 10, "completion_tokens": 0},
+    }
 
 
 @pytest.fixture
 def pooling_server():
-    _Pooling.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Pooling)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1"
-    server.shutdown()
+    SEEN.clear()
+    with json_server(_pooling) as url:
+        yield url
 
 
 def test_remote_verifier_contract(pooling_server):
     v = load_verifier(f"{pooling_server}#my-prm")
     scores = v.score("q", [["48 / 2 = 24.", "The answer is 24."], ["48 / 2 = 26."]])
     assert scores == [[0.9, 0.9], [0.2]]
-    path, body = _Pooling.seen[0]
+    path, body = SEEN[0]
     assert path == "/pooling" and body["task"] == "token_classify" and body["model"] == "my-prm"
 
 
