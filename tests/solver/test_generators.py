@@ -1,7 +1,4 @@
 import asyncio
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from minos.solver.generators import (
@@ -13,6 +10,8 @@ from minos.solver.generators import (
 )
 from minos.solver.generators.openai_http import OpenAIGenerator
 from minos.solver.generators.transformers_local import TransformersGenerator
+
+from tests.servers import json_server
 
 
 def test_fewshot_template_continues_a_partial_solution():
@@ -68,50 +67,33 @@ def test_vllm_generator_when_installed():
 # ------------------------------------------------------------------ a scripted OpenAI-compatible server
 
 
-class _Handler(BaseHTTPRequestHandler):
-    script: dict = {}
+def _openai(script: dict):
+    """Answers the completions API the way the script says: failures first, a wrong model, a long prompt."""
 
-    def log_message(self, *args):
-        pass
-
-    def _send(self, code: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(code)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_GET(self):
-        self._send(200, {"object": "list", "data": [{"id": "served-model", "object": "model"}]})
-
-    def do_POST(self):
-        body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-        self.script.setdefault("requests", []).append(body)
-        failures = self.script.get("fail", [])
+    def respond(method, path, body):
+        if method == "GET":
+            return 200, {"object": "list", "data": [{"id": "served-model", "object": "model"}]}
+        script.setdefault("requests", []).append(body)
+        failures = script.get("fail", [])
         if failures:
-            self._send(failures.pop(0), {"error": {"message": "busy"}})
-            return
+            return failures.pop(0), {"error": {"message": "busy"}}
         if body["model"] != "served-model":
-            self._send(404, {"error": {"message": f"model {body['model']} not found"}})
-            return
+            return 404, {"error": {"message": f"model {body['model']} not found"}}
         if len(body["prompt"]) > 5000:
-            self._send(400, {"error": {"message": "This model's maximum context length is 2048 tokens"}})
-            return
-        n = 1 if self.script.get("ignore_n") else body.get("n", 1)
+            return 400, {"error": {"message": "This model's maximum context length is 2048 tokens"}}
+        n = 1 if script.get("ignore_n") else body.get("n", 1)
         choices = [{"index": i, "text": f"s{body.get('seed')}-{i}", "finish_reason": "stop", "logprobs": None} for i in range(n)]
-        self._send(200, {"id": "x", "object": "text_completion", "created": 0, "model": body["model"], "choices": choices,
-                         "usage": {"prompt_tokens": 5, "completion_tokens": 2 * n, "total_tokens": 5 + 2 * n}})
+        return 200, {"id": "x", "object": "text_completion", "created": 0, "model": body["model"], "choices": choices,
+                     "usage": {"prompt_tokens": 5, "completion_tokens": 2 * n, "total_tokens": 5 + 2 * n}}
+
+    return respond
 
 
 @pytest.fixture
 def fake_server():
-    _Handler.script = {}
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/v1", _Handler.script
-    server.shutdown()
+    script: dict = {}
+    with json_server(_openai(script)) as url:
+        yield url, script
 
 
 def test_http_n_is_honoured_by_fanning_out(fake_server):
