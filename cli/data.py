@@ -63,7 +63,8 @@ def inject(
     except ValueError as exc:
         fail(str(exc), 2)
     write_jsonl_atomic(output, rows)
-    print(f"{len(rows)} injected rows from {len(pairs)} problems -> {output}")
+    injected = sum(r["meta"]["injected"] != "none" for r in rows)
+    print(f"{injected} injected rows and {len(rows) - injected} untouched references from {len(pairs)} problems -> {output}")
 
 
 @app.command()
