@@ -36,21 +36,25 @@ def fail(message: str, code: int = 1) -> NoReturn:
     raise typer.Exit(code)
 
 
-def _quiet_loading(generator: str) -> None:
-    """Weight-loading progress bars are noise on a terminal; a one-time conversion deserves a line."""
+def _quiet_loading() -> None:
+    """Weight-loading progress bars are noise on a terminal."""
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
     hf_logging.set_verbosity_error()
-    if generator == "default":
-        from minos.solver.generators.transformers_local import DEFAULT_MODEL, cache_dir
 
-        if not (cache_dir() / "models" / DEFAULT_MODEL / "config.json").exists():
-            print(
-                f"first run: converting the bundled Gemma 3 270M GGUF into {cache_dir() / 'models'} "
-                "(about a minute, once)",
-                file=sys.stderr,
-            )
+
+def _conversion_notice(generator: str) -> None:
+    """A one-time conversion of about a minute deserves a line, said only when it is about to happen."""
+    if generator != "default":
+        return
+    from minos.solver.generators.transformers_local import DEFAULT_MODEL, cache_dir
+
+    if not (cache_dir() / "models" / DEFAULT_MODEL / "config.json").exists():
+        print(
+            f"first run: converting the bundled Gemma 3 270M GGUF into {cache_dir() / 'models'} (about a minute, once)",
+            file=sys.stderr,
+        )
 
 
 def build_configs(
@@ -69,10 +73,11 @@ def build_configs(
             fail(f"unknown strategy {strategy!r}: use one of {', '.join(STRATEGIES)}", 2)
         if verifier == "none" and STRATEGIES[strategy][1]:
             fail(f"strategy {strategy!r} needs a verifier (--verifier symbolic, prm:PATH, ...)", 2)
-    _quiet_loading(generator)
+    _quiet_loading()
     try:
         tmpl = template_for(template)
         ver = load_verifier(verifier) if verifier != "none" else None
+        _conversion_notice(generator)
         gen = load_generator(generator, model=model)
     except (ValueError, OSError) as exc:
         fail(str(exc).splitlines()[0], 2)
