@@ -8,7 +8,7 @@ import os
 import tempfile
 import time
 
-from benchmarks.common import print_table
+from benchmarks.common import print_table, raw_completions
 
 QUESTION = "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?"
 
@@ -40,26 +40,6 @@ def _offline(quick: bool, cold: bool) -> list[list]:
         tokens = sum(c.usage.completion_tokens for c in out)
         rows.append([f"sample n={n}, {max_tokens} new tokens each", seconds, tokens, tokens / seconds])
     return rows
-
-
-async def _raw(url: str, prompts: list[str], concurrency: int, max_tokens: int) -> tuple[float, int]:
-    import openai
-
-    client = openai.AsyncOpenAI(base_url=url, api_key="EMPTY", max_retries=0)
-    semaphore = asyncio.Semaphore(concurrency)
-
-    async def one(i: int, prompt: str) -> int:
-        async with semaphore:
-            r = await client.completions.create(
-                model="gemma", prompt=prompt, max_tokens=max_tokens, temperature=0.0, seed=i, stop=["\n\n\n", "\nQuestion:"]
-            )
-            return r.usage.completion_tokens
-
-    started = time.perf_counter()
-    tokens = sum(await asyncio.gather(*(one(i, p) for i, p in enumerate(prompts))))
-    seconds = time.perf_counter() - started
-    await client.close()
-    return seconds, tokens
 
 
 async def _minos(url: str, prompts: list[str], concurrency: int, max_tokens: int) -> tuple[float, int]:
@@ -95,9 +75,9 @@ def _http(quick: bool) -> list[list]:
     try:
         for concurrency in (1, 4):
             best = {"raw": (1e9, 0), "minos": (1e9, 0)}
-            asyncio.run(_raw(url, prompts[:1], 1, 4))  # warm-up
+            asyncio.run(raw_completions(url, prompts[:1], 1, 4))  # warm-up
             for _ in range(1 if quick else 3):  # alternate, keep each side's best run
-                for name, fn in (("raw", _raw), ("minos", _minos)):
+                for name, fn in (("raw", raw_completions), ("minos", _minos)):
                     seconds, tokens = asyncio.run(fn(url, prompts, concurrency, 48))
                     if seconds < best[name][0]:
                         best[name] = (seconds, tokens)

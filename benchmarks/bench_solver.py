@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from benchmarks.common import print_table
+from benchmarks.common import print_table, raw_completions
 
 
 class _Timed:
@@ -106,25 +106,6 @@ def _fixed_cost(quick: bool) -> list[list]:
     return rows
 
 
-async def _raw(url: str, prompts: list[str], concurrency: int, max_tokens: int, stop) -> tuple[float, int]:
-    import openai
-
-    client = openai.AsyncOpenAI(base_url=url, api_key="EMPTY", max_retries=0)
-    semaphore = asyncio.Semaphore(concurrency)
-
-    async def one(prompt: str) -> int:
-        async with semaphore:
-            r = await client.completions.create(
-                model="gemma", prompt=prompt, max_tokens=max_tokens, temperature=0.0, stop=list(stop)
-            )
-            return r.usage.completion_tokens
-
-    started = time.perf_counter()
-    tokens = sum(await asyncio.gather(*(one(p) for p in prompts)))
-    await client.close()
-    return time.perf_counter() - started, tokens
-
-
 def _batch(url: str, quick: bool) -> list[list]:
     from minos.cli.batch_run import run_batch
     from minos.core.data import load_problems
@@ -156,7 +137,7 @@ def _batch(url: str, quick: bool) -> list[list]:
     for concurrency in (1, 4, 16):
         best = {"raw": (1e9, 0), "minos": (1e9, 0)}
         for _ in range(1 if quick else 2):  # alternate, keep each side's best run
-            for name, run in (("raw", lambda c=concurrency: asyncio.run(_raw(url, prompts, c, 64, template.stop))), ("minos", lambda c=concurrency: minos(c))):
+            for name, run in (("raw", lambda c=concurrency: asyncio.run(raw_completions(url, prompts, c, 64))), ("minos", lambda c=concurrency: minos(c))):
                 result = run()
                 best[name] = min(best[name], result)
         (raw_s, raw_tokens), (minos_s, minos_tokens) = best["raw"], best["minos"]

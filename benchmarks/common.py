@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 
@@ -24,6 +25,30 @@ def matmul_flops(size: int = 1024, repeat: int = 5) -> float:
     a, b = torch.randn(size, size), torch.randn(size, size)
     seconds = best_of(lambda: a @ b, repeat)
     return 2 * size**3 / seconds
+
+
+async def raw_completions(url: str, prompts: list[str], concurrency: int, max_tokens: int) -> tuple[float, int]:
+    """The raw `openai` client sending `prompts` greedily at `concurrency` to the server at `url` (model
+    `gemma`), the baseline Minos is compared with: (seconds, completion tokens)."""
+    import openai
+    from minos.solver.generators import FewShotTemplate
+
+    stop = list(FewShotTemplate().stop)  # the stop strings Minos sends
+    client = openai.AsyncOpenAI(base_url=url, api_key="EMPTY", max_retries=0)
+    semaphore = asyncio.Semaphore(concurrency)
+
+    async def one(i: int, prompt: str) -> int:
+        async with semaphore:
+            r = await client.completions.create(
+                model="gemma", prompt=prompt, max_tokens=max_tokens, temperature=0.0, seed=i, stop=stop
+            )
+            return r.usage.completion_tokens
+
+    started = time.perf_counter()
+    tokens = sum(await asyncio.gather(*(one(i, p) for i, p in enumerate(prompts))))
+    seconds = time.perf_counter() - started
+    await client.close()
+    return seconds, tokens
 
 
 def print_table(title: str, columns: list[str], rows: list[list]) -> None:

@@ -48,9 +48,9 @@ def _conversion_notice(generator: str) -> None:
     """A one-time conversion of about a minute deserves a line, said only when it is about to happen."""
     if generator != "default":
         return
-    from minos.solver.generators.transformers_local import DEFAULT_MODEL, cache_dir
+    from minos.solver.generators.transformers_local import cache_dir, converted_default
 
-    if not (cache_dir() / "models" / DEFAULT_MODEL / "config.json").exists():
+    if converted_default() is None:
         print(
             f"first run: converting the bundled Gemma 3 270M GGUF into {cache_dir() / 'models'} (about a minute, once)",
             file=sys.stderr,

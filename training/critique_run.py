@@ -24,8 +24,8 @@ async def run_critiques(rows, output: Path, base_url: str, model: str, api_key: 
     after the client's retries is reported and the others go on."""
     import openai
 
-    done = {r["meta"].get("critique_key") for r in read_jsonl(output)} if resume and output.exists() else set()
     kept_rows = list(read_jsonl(output)) if resume and output.exists() else []
+    done = {r["meta"].get("critique_key") for r in kept_rows}
     write_jsonl_atomic(output, kept_rows)
     client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=4)
     semaphore = asyncio.Semaphore(concurrency)

@@ -11,12 +11,14 @@ from minos.core.types import LabelledSolution
 from minos.training.inject import ERROR_TYPES
 
 
+def _checkpoint_number(path: Path) -> int:
+    return int(re.sub(r"\D", "", path.name) or 0)
+
+
 def checkpoints(run_dir: str | Path) -> list[Path]:
     """`checkpoint-N` folders in step order, then the final model in the run folder itself."""
     run_dir = Path(run_dir)
-    found = sorted(
-        (p for p in run_dir.glob("checkpoint-*") if p.is_dir()), key=lambda p: int(re.sub(r"\D", "", p.name) or 0)
-    )
+    found = sorted((p for p in run_dir.glob("checkpoint-*") if p.is_dir()), key=_checkpoint_number)
     if (run_dir / "config.json").exists():
         found.append(run_dir)
     return found
@@ -37,7 +39,7 @@ def meta_accuracy(verifier, rows: list[LabelledSolution], aggregation: str = "mi
 def _step_of(path: Path) -> int:
     """The optimizer step a checkpoint was saved at; the final model counts as the run's last step."""
     if path.name.startswith("checkpoint-"):
-        return int(re.sub(r"\D", "", path.name) or 0)
+        return _checkpoint_number(path)
     states = sorted(path.glob("checkpoint-*/trainer_state.json"))
     if states:
         return max(json.loads(state.read_text()).get("max_steps", 0) for state in states)

