@@ -14,8 +14,9 @@ QUESTION = "Natalia sold clips to 48 of her friends in April, and then she sold 
 
 
 def _offline(quick: bool, cold: bool) -> list[list]:
+    from minos.core.models import default_model_path
     from minos.solver.generators import FewShotTemplate, SamplingParams
-    from minos.solver.generators.transformers_local import TransformersGenerator, default_model_path
+    from minos.solver.generators.transformers_local import TransformersGenerator
 
     rows = []
     if cold:

@@ -39,7 +39,7 @@ def _verifier(kind: str):
         from tests.tiny import build_tiny_lm
 
         return NeuralVerifier(build_tiny_lm(tempfile.mkdtemp(prefix="minos-bench-")), device="cpu")
-    from minos.solver.generators.transformers_local import default_model_path
+    from minos.core.models import default_model_path
 
     # Gemma's tokenizer keeps " ки" as one token; + / - are its label tokens as for our own PRMs.
     return NeuralVerifier(default_model_path(), scheme=StepTagScheme(), device="cpu", batch_size=8)

@@ -48,7 +48,7 @@ def _conversion_notice(generator: str) -> None:
     """A one-time conversion of about a minute deserves a line, said only when it is about to happen."""
     if generator != "default":
         return
-    from minos.solver.generators.transformers_local import cache_dir, converted_default
+    from minos.core.models import cache_dir, converted_default
 
     if converted_default() is None:
         print(

@@ -52,14 +52,45 @@ def _evaluate(evaluate, file: Path, verifier: str, as_json: bool, title: str, **
 def processbench(
     file: Annotated[Path, typer.Argument(help="ProcessBench JSON (or any step-labelled file)")],
     verifier: VerifierOpt = "symbolic",
-    threshold: Annotated[float | None, typer.Option(help="a step under this is an error; omit with --sweep")] = 0.5,
-    sweep: Annotated[bool, typer.Option(help="try thresholds 0.05..0.95 and report the best F1")] = False,
+    threshold: Annotated[
+        float | None, typer.Option(help="a step under this is an error [default: the verifier's own dev-split threshold, else 0.5]")
+    ] = None,
+    sweep: Annotated[bool, typer.Option(help="report the best F1 over thresholds 0.05..0.95 (tuned on this data: an upper bound)")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
 ) -> None:
     """ProcessBench: predict the earliest wrong step (or -1); accuracy on erroneous / correct samples, F1."""
     from minos.verifier.evaluate import evaluate_processbench
 
-    _evaluate(evaluate_processbench, file, verifier, as_json, f"ProcessBench: {file.name}", threshold=None if sweep else threshold)
+    _evaluate(evaluate_processbench, file, verifier, as_json, f"ProcessBench: {file.name}", threshold=threshold, sweep=sweep)
+
+
+@app.command()
+def threshold(
+    file: Annotated[Path, typer.Argument(help="DEV split: step-labelled, disjoint from training and from test")],
+    verifier: VerifierOpt = "default",
+    write: Annotated[bool, typer.Option(help="store it in the checkpoint's minos_verifier.json")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
+) -> None:
+    """Choose a verifier's threshold on a dev split (best ProcessBench F1) and optionally store it with the
+    checkpoint, where `eval processbench` and the solver read it."""
+    from dataclasses import replace
+
+    from minos.core.data import DataError
+    from minos.verifier.evaluate import evaluate_processbench
+
+    chosen = _verifier(verifier)
+    neural = getattr(chosen, "neural", chosen)
+    if write and not hasattr(neural, "scheme"):
+        fail(f"--write needs a checkpoint verifier (prm:DIR), not {verifier!r}", 2)
+    try:
+        figures = evaluate_processbench(file, chosen, sweep=True)
+    except DataError as exc:
+        fail(str(exc), 2)
+    if write:
+        folder = Path(neural.name.split(":", 1)[1])
+        replace(neural.scheme, threshold=figures["threshold"]).save(folder)
+        figures["written"] = str(folder)
+    _print(figures, as_json, f"dev threshold: {file.name}")
 
 
 @app.command()

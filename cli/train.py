@@ -24,6 +24,8 @@ SaveOpt = Annotated[int, typer.Option(min=1, help="checkpoint (and evaluate) eve
 SeedOpt = Annotated[int, typer.Option()]
 Bf16Opt = Annotated[bool, typer.Option(help="bfloat16 mixed precision (GPUs)")]
 LimitOpt = Annotated[int | None, typer.Option(help="use only the first N rows")]
+LoraOpt = Annotated[int, typer.Option(min=0, help="LoRA rank on every linear layer (0 trains every weight)")]
+ResumeOpt = Annotated[bool, typer.Option(help="go on from the last checkpoint-N in the output folder")]
 
 
 def _rows(files: list[Path], limit: int | None):
@@ -54,11 +56,12 @@ def sft(
     batch_size: BatchOpt = 4,
     gradient_accumulation: AccumOpt = 1,
     max_length: Annotated[int, typer.Option(help="Math-Minos: 1024")] = 1024,
-    lora_rank: Annotated[int, typer.Option(help="LoRA rank through peft (0 trains every weight)")] = 0,
+    lora_rank: LoraOpt = 0,
     save_steps: SaveOpt = 500,
     seed: SeedOpt = 0,
     bf16: Bf16Opt = False,
     limit: LimitOpt = None,
+    resume: ResumeOpt = False,
 ) -> None:
     """Stage 1: supervised fine-tuning on step-by-step critiques (loss on the critique only)."""
     from minos.training.sft import SFTSettings, train_sft
@@ -66,7 +69,7 @@ def sft(
     settings = SFTSettings(
         model=model, output_dir=str(output_dir), epochs=epochs, learning_rate=learning_rate,
         batch_size=batch_size, gradient_accumulation=gradient_accumulation, max_length=max_length,
-        lora_rank=lora_rank, save_steps=save_steps, seed=seed, bf16=bf16,
+        lora_rank=lora_rank, save_steps=save_steps, seed=seed, bf16=bf16, resume=resume,
     )
     try:
         trainer = train_sft(_rows(data, limit), settings)
@@ -101,6 +104,8 @@ def reward(
     seed: SeedOpt = 0,
     bf16: Bf16Opt = False,
     limit: LimitOpt = None,
+    lora_rank: LoraOpt = 0,
+    resume: ResumeOpt = False,
     tag: TagOpt = " ки",
     good: GoodOpt = "+",
     bad: BadOpt = "-",
@@ -112,7 +117,7 @@ def reward(
     settings = RewardSettings(
         model=model, output_dir=str(output_dir), mode=mode, epochs=epochs, learning_rate=learning_rate,
         batch_size=batch_size, gradient_accumulation=gradient_accumulation, max_length=max_length,
-        eval_fraction=eval_fraction, save_steps=save_steps, seed=seed, bf16=bf16,
+        eval_fraction=eval_fraction, save_steps=save_steps, seed=seed, bf16=bf16, lora_rank=lora_rank, resume=resume,
     )
     try:
         trainer, metrics = train_reward(_rows(data, limit), settings, StepTagScheme(tag=tag, good=good, bad=bad))

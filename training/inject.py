@@ -14,7 +14,7 @@ from fractions import Fraction
 from minos.core.answers import extract_answer
 from minos.core.steps import CALC_ANNOTATION, split_steps
 from minos.core.types import LabelledSolution, Problem
-from minos.verifier.symbolic import check_step
+from minos.verifier.symbolic import check_step, latex_value
 
 ERROR_TYPES = ("irrelevant", "accumulation", "calculation", "logical", "other")
 _SWAP = {"+": "-", "-": "+", "*": "/", "/": "*"}
@@ -88,10 +88,12 @@ def _propagate(steps: list[str], start: int, old: str, new: str, labels: list[fl
             types[j] = "accumulation"
 
 
-def inject_error(problem: Problem, solution: str, kind: str, rng: random.Random) -> LabelledSolution | None:
+def inject_error(
+    problem: Problem, solution: str, kind: str, rng: random.Random, *, steps: list[str] | None = None
+) -> LabelledSolution | None:
     """One injected solution of type `kind` (calculation, logical or irrelevant), or None if this
-    solution offers no place for it."""
-    steps = split_steps(solution)
+    solution offers no place for it. `steps`: the solution already cut into steps."""
+    steps = list(steps) if steps is not None else split_steps(solution)
     labels, types = [1.0] * len(steps), [""] * len(steps)
     reference = extract_answer(solution)
     annotated = [i for i, s in enumerate(steps) if CALC_ANNOTATION.search(s)]
@@ -183,13 +185,146 @@ def write_critique(steps, labels, types, reasons: dict[int, str]) -> str:
 def correct_row(problem: Problem, solution: str) -> LabelledSolution:
     """The reference solution itself, every step labelled right: the positive examples an ORM needs and
     the correct half of a ProcessBench-style evaluation."""
-    steps = split_steps(solution)
+    steps = _steps_of(solution)
     labels, types = [1.0] * len(steps), [""] * len(steps)
     reference = extract_answer(solution)
     return LabelledSolution(
         problem=problem, steps=tuple(steps), labels=tuple(labels), answer=reference, error_types=tuple(types),
         critique=write_critique(steps, labels, types, {}), meta={"injected": "none", "reference_answer": reference},
     )
+
+
+# ---------------------------------------------------------------- LaTeX solutions (MATH)
+
+# Math segments of a LaTeX solution: $$...$$, \[...\], $...$, \(...\). Lazy bodies with no nesting:
+# linear time on any text.
+_MATH_SEGMENT = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\$([^$]+)\$|\\\((.+?)\\\)", re.DOTALL)
+_NUMBER_TEXT = re.compile(r"^\s*(\\boxed\{)?\s*(-?\d+(?:\.\d+)?)\s*(\})?\s*[.,]?\s*$")
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])|(?<=\\\])\s*(?=[A-Z])|\n+")
+_LATEX_SWAPS = [("+", "-"), ("-", "+"), ("\\cdot", "+"), ("\\times", "+")]
+
+
+def latex_steps(solution: str) -> list[str]:
+    """A MATH reference cut into sentences (never inside math): MATH writes a solution as one or two
+    paragraphs, and a PRM learns from steps, not from one step per solution."""
+    pieces, current = [], ""
+    position = 0
+    for match in _SENTENCE_END.finditer(solution):
+        current += solution[position : match.start()]
+        position = match.end()
+        if _balanced(current):
+            if current.strip():
+                pieces.append(current.strip())
+            current = ""
+        else:
+            current += match.group(0)
+    current += solution[position:]
+    if current.strip():
+        pieces.append(current.strip())
+    return pieces
+
+
+def _balanced(text: str) -> bool:
+    if text.count("$") % 2 or text.count("\\[") != text.count("\\]") or text.count("\\(") != text.count("\\)"):
+        return False
+    return text.count("\\begin{") == text.count("\\end{") and text.count("{") == text.count("}")
+
+
+def _equations(step: str):
+    """(start, end, lhs, rhs-number) of each `lhs = number` in the step's math whose lhs is arithmetic
+    that evaluates to that number; offsets index the step text, the span being the number."""
+    found = []
+    for segment in _MATH_SEGMENT.finditer(step):
+        group = next(g for g in range(1, 5) if segment.group(g) is not None)
+        body, base = segment.group(group), segment.start(group)
+        sides, offset = [], 0
+        for side in body.split("="):
+            sides.append((base + offset, side))
+            offset += len(side) + 1
+        for (_, lhs), (rhs_start, rhs) in zip(sides, sides[1:], strict=False):
+            number = _NUMBER_TEXT.match(rhs)
+            value = latex_value(lhs)
+            if number is None or value is None or not re.search(r"[-+*/]|\\cdot|\\times|\\frac|\^", lhs):
+                continue
+            if Fraction(number.group(2)) != value:
+                continue
+            found.append((rhs_start + number.start(2), rhs_start + number.end(2), lhs, value))
+    return found
+
+
+def _latex_propagate(steps: list[str], start: int, old: str, new: str, labels, types) -> None:
+    """Later equations whose left side uses a changed value are recomputed; the boxed answer follows."""
+    changed = {old: new}
+    for j in range(start + 1, len(steps)):
+        step, touched = steps[j], False
+        for a, b, lhs, _ in sorted(_equations(step), reverse=True):
+            new_lhs = lhs
+            for o, n in changed.items():
+                new_lhs = _replace_number(new_lhs, o, n)
+            value = latex_value(new_lhs) if new_lhs != lhs else None
+            if value is None or _eval(_fmt(value)) != value:
+                continue
+            lhs_at = step.rfind(lhs, 0, a)
+            if lhs_at < 0:
+                continue
+            changed[step[a:b]] = _fmt(value)
+            step = step[:lhs_at] + new_lhs + step[lhs_at + len(lhs) : a] + _fmt(value) + step[b:]
+            touched = True
+        for o, n in changed.items():
+            step = re.sub(rf"(\\boxed\{{\s*){re.escape(o)}(\s*\}})", rf"\g<1>{n}\g<2>", step)
+        if touched or step != steps[j]:
+            steps[j], labels[j], types[j] = step, 0.0, "accumulation"
+
+
+def inject_latex_error(problem: Problem, solution: str, kind: str, rng: random.Random) -> LabelledSolution | None:
+    """`inject_error` for LaTeX solutions (MATH): a calculation error changes the number an equation
+    states (`10 \\cdot 19 = 190` -> `= 191`); a logical error changes an operation in it and states the
+    new value; later equations that use the value are recomputed and the boxed answer follows."""
+    steps = latex_steps(solution)
+    reference = extract_answer(solution)
+    if kind == "irrelevant" or reference is None:
+        return inject_error(problem, solution, kind, rng, steps=steps) if reference is not None else None
+    if kind not in ("calculation", "logical"):
+        raise ValueError(f"unknown injected error type {kind!r}: use calculation, logical or irrelevant")
+    places = [(i, eq) for i, s in enumerate(steps) for eq in _equations(s)]
+    rng.shuffle(places)
+    for i, (a, b, lhs, value) in places:
+        step = steps[i]
+        if kind == "calculation":
+            wrong = value + rng.choice([-3, -2, -1, 1, 2, 3, 10])
+            new_lhs = lhs
+        else:
+            swaps = [(m.start(), old, new) for old, new in _LATEX_SWAPS for m in re.finditer(re.escape(old), lhs)]
+            swaps = [(at, old, new) for at, old, new in swaps if not (old == "-" and (at == 0 or lhs[:at].rstrip()[-1:] in "({=,"))]
+            if not swaps:
+                continue
+            at, old, new = rng.choice(swaps)
+            new_lhs = lhs[:at] + new + lhs[at + len(old) :]
+            wrong = latex_value(new_lhs)
+        if wrong is None or wrong == value or _eval(_fmt(wrong)) != wrong:
+            continue
+        lhs_at = step.rfind(lhs, 0, a)
+        if lhs_at < 0:
+            continue
+        trial, trial_labels, trial_types = list(steps), [1.0] * len(steps), [""] * len(steps)
+        trial[i] = step[:lhs_at] + new_lhs + step[lhs_at + len(lhs) : a] + _fmt(wrong) + step[b:]
+        trial_labels[i], trial_types[i] = 0.0, kind
+        if kind == "logical" and check_step(trial[i]).status == "wrong":
+            continue
+        _latex_propagate(trial, i, step[a:b], _fmt(wrong), trial_labels, trial_types)
+        answer = extract_answer("\n".join(trial))
+        if answer is None or answer == reference:
+            continue  # the error must reach the final answer
+        reason = (
+            f"{lhs.strip()} is {_fmt(value)}, not {_fmt(wrong)}" if kind == "calculation"
+            else f"it computes {new_lhs.strip()} where the problem calls for {lhs.strip()}"
+        )
+        return LabelledSolution(
+            problem=problem, steps=tuple(trial), labels=tuple(trial_labels), answer=answer,
+            error_types=tuple(trial_types), critique=write_critique(trial, trial_labels, trial_types, {i: reason}),
+            meta={"injected": kind, "reference_answer": reference},
+        )
+    return None
 
 
 def inject_dataset(problems_and_solutions, kinds=("calculation", "logical", "irrelevant"), seed: int = 0, *, keep_correct: bool = True):
@@ -199,7 +334,16 @@ def inject_dataset(problems_and_solutions, kinds=("calculation", "logical", "irr
     for problem, solution in problems_and_solutions:
         if keep_correct:
             yield correct_row(problem, solution)
+        inject = inject_error if _gsm8k_style(solution) else inject_latex_error
         for kind in kinds:
-            row = inject_error(problem, solution, kind, rng)
+            row = inject(problem, solution, kind, rng)
             if row is not None:
                 yield row
+
+
+def _gsm8k_style(solution: str) -> bool:
+    return "####" in solution or CALC_ANNOTATION.search(solution) is not None
+
+
+def _steps_of(solution: str) -> list[str]:
+    return split_steps(solution) if _gsm8k_style(solution) else latex_steps(solution)

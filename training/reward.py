@@ -12,8 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from minos.core.models import load_tokenizer
 from minos.core.types import LabelledSolution
-from minos.training.settings import TrainSettings, trainer_arguments
+from minos.training.settings import TrainSettings, last_checkpoint, load_trainable, trainer_arguments
 from minos.verifier.scheme import PRESETS, StepTagScheme
 
 
@@ -64,19 +65,35 @@ def _collate(pad_id: int):
     return collate
 
 
-def label_logits(logits, targets, good_id: int, bad_id: int):
-    """The [good, bad] logits at the tag positions (`targets >= 0`), in float32: what training and the
-    held-out metrics both read."""
-    return logits[targets >= 0][:, [good_id, bad_id]].float()
+def _supports_logits_to_keep(model) -> bool:
+    import inspect
+
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "logits_to_keep" in inspect.signature(base.forward).parameters
 
 
-def tag_loss(logits, targets, good_id: int, bad_id: int):
+def tag_logits(model, batch: dict, good_id: int, bad_id: int):
+    """([good, bad] logits at every labelled tag, in float32; their soft labels). The LM head runs only at
+    the tag columns where the model allows it: with Gemma's 262k vocabulary the head over every position
+    costs more than the body."""
+
+    targets = batch["tag_targets"]
+    inputs = {k: v for k, v in batch.items() if k != "tag_targets"}
+    if _supports_logits_to_keep(model):
+        keep = (targets >= 0).any(0).nonzero().flatten()
+        inputs["logits_to_keep"] = keep.to(targets.device)
+        targets = targets[:, keep]
+    logits = model(**inputs).logits
+    picked = targets >= 0
+    return logits[picked][:, [good_id, bad_id]].float(), targets[picked].to(logits.device)
+
+
+def tag_loss(pair, y):
     """Soft-label cross-entropy over [good, bad] at the tag positions only."""
-    import torch
-
-    pair = label_logits(logits, targets, good_id, bad_id).log_softmax(-1)
-    y = targets[targets >= 0]
-    return -(y * pair[:, 0] + (1 - y) * pair[:, 1]).mean() if y.numel() else logits.sum() * 0.0 + torch.tensor(0.0)
+    if not y.numel():
+        return pair.sum() * 0.0
+    pair = pair.log_softmax(-1)
+    return -(y * pair[:, 0] + (1 - y) * pair[:, 1]).mean()
 
 
 def step_metrics(probs: list[float], labels: list[float], outcomes: list[tuple[float, bool]]) -> dict:
@@ -91,14 +108,13 @@ def step_metrics(probs: list[float], labels: list[float], outcomes: list[tuple[f
 
 def train_reward(rows: list[LabelledSolution], settings: RewardSettings, scheme: StepTagScheme | None = None):
     import random
+    from dataclasses import replace
 
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer, Trainer, TrainingArguments
+    from transformers import Trainer, TrainingArguments
 
-    scheme = StepTagScheme(**{**(scheme or PRESETS["minos"]).__dict__, "mode": settings.mode})
-    tokenizer = AutoTokenizer.from_pretrained(settings.model)
-    if tokenizer.pad_token_id is None:
-        tokenizer.pad_token = tokenizer.eos_token
+    scheme = replace(scheme or PRESETS["minos"], mode=settings.mode)
+    tokenizer = load_tokenizer(settings.model)
     _, good_id, bad_id = scheme.token_ids(tokenizer)
     examples = [e for e in (encode_example(r, tokenizer, scheme, settings.max_length) for r in rows) if e]
     if len(examples) < 2:
@@ -114,25 +130,26 @@ def train_reward(rows: list[LabelledSolution], settings: RewardSettings, scheme:
         was_training = model.training
         model.eval()
         probs, labels, outcomes = [], [], []
+        ordered = sorted(held_out, key=lambda e: len(e["input_ids"]))
         with torch.inference_mode():
-            for example in held_out:
-                batch = collate([example])
-                targets = batch.pop("tag_targets")
-                logits = model(**{k: v.to(model.device) for k, v in batch.items()}).logits.cpu()
-                p = label_logits(logits, targets, good_id, bad_id).softmax(-1)[:, 0].tolist()
-                y = targets[targets >= 0].tolist()
+            for start in range(0, len(ordered), 16):
+                batch = {k: v.to(model.device) for k, v in collate(ordered[start : start + 16]).items()}
+                counts = (batch["tag_targets"] >= 0).sum(1).tolist()
+                pair, y = tag_logits(model, batch, good_id, bad_id)
+                p, y = pair.softmax(-1)[:, 0].tolist(), y.tolist()
                 probs += p
                 labels += y
-                outcomes.append((min(p), all(v >= 0.5 for v in y)))
+                at = 0
+                for count in counts:
+                    outcomes.append((min(p[at : at + count]), all(v >= 0.5 for v in y[at : at + count])))
+                    at += count
         model.train(was_training)
         return step_metrics(probs, labels, outcomes)
 
     class TagTrainer(Trainer):
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            targets = inputs.pop("tag_targets")
-            outputs = model(**inputs)
-            loss = tag_loss(outputs.logits, targets, good_id, bad_id)
-            return (loss, outputs) if return_outputs else loss
+            loss = tag_loss(*tag_logits(model, inputs, good_id, bad_id))
+            return (loss, None) if return_outputs else loss
 
         def save_model(self, output_dir=None, _internal_call=False):
             # every checkpoint-N carries the scheme (and, via processing_class, the tokenizer), so the
@@ -150,12 +167,11 @@ def train_reward(rows: list[LabelledSolution], settings: RewardSettings, scheme:
     args = TrainingArguments(
         **trainer_arguments(settings), eval_strategy="steps", eval_steps=settings.save_steps, remove_unused_columns=False
     )
-    model = AutoModelForCausalLM.from_pretrained(settings.model)
     trainer = TagTrainer(
-        model=model, args=args, train_dataset=train, eval_dataset=held_out, data_collator=collate,
-        processing_class=tokenizer,
+        model=load_trainable(settings), args=args, train_dataset=train, eval_dataset=held_out,
+        data_collator=collate, processing_class=tokenizer,
     )
-    trainer.train()
+    trainer.train(resume_from_checkpoint=last_checkpoint(settings))
     metrics = held_out_metrics(trainer.model)
     trainer.save_model(settings.output_dir)
     return trainer, metrics

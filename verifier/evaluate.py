@@ -44,13 +44,21 @@ def sweep_thresholds(samples, scores, thresholds=None) -> dict:
     return best | {"sweep": [{"threshold": r["threshold"], "f1": r["f1"]} for r in results]}
 
 
-def evaluate_processbench(path: str | Path, verifier, *, threshold: float | None = 0.5, on_error="raise") -> dict:
+def evaluate_processbench(
+    path: str | Path, verifier, *, threshold: float | None = None, sweep: bool = False, on_error="raise"
+) -> dict:
+    """ProcessBench metrics at `threshold`, else at the verifier's own (chosen on a dev split when it was
+    trained, stored in minos_verifier.json), else 0.5. `sweep` reports the best threshold instead: that
+    figure is tuned on the data it is measured on, so it is an upper bound, not a result."""
     from minos.core.data import load_labelled
+    from minos.verifier.symbolic import score_items
 
     samples = load_labelled(path, on_error=on_error)
-    scores = [verifier.score(s.problem.question, [list(s.steps)])[0] for s in samples]
-    if threshold is None:
+    scores = score_items(verifier, [(s.problem.question, list(s.steps)) for s in samples])
+    if sweep:
         return sweep_thresholds(samples, scores)
+    if threshold is None:
+        threshold = getattr(verifier, "threshold", None) or 0.5
     return processbench_metrics(samples, scores, threshold)
 
 
@@ -109,7 +117,11 @@ def rerank_metrics(rows: list[dict], scores: list[list[list[float]]]) -> dict:
 
 def evaluate_rerank(path: str | Path, verifier) -> dict:
     from minos.core.steps import split_steps
+    from minos.verifier.symbolic import score_items
 
     rows = load_rerank(path)
-    scores = [verifier.score(r["question"], [split_steps(s) or [s] for s in r["solutions"]]) for r in rows]
+    items = [(r["question"], split_steps(s) or [s]) for r in rows for s in r["solutions"]]
+    flat, scores = iter(score_items(verifier, items)), []
+    for r in rows:
+        scores.append([next(flat) for _ in r["solutions"]])
     return rerank_metrics(rows, scores)

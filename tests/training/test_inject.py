@@ -10,7 +10,14 @@ from minos.core.answers import answers_equal, extract_answer
 from minos.core.steps import CALC_ANNOTATION, split_steps
 from minos.core.types import LabelledSolution, Problem
 from minos.training.critique import agrees
-from minos.training.inject import ERROR_TYPES, inject_dataset, inject_error, write_critique
+from minos.training.inject import (
+    ERROR_TYPES,
+    inject_dataset,
+    inject_error,
+    inject_latex_error,
+    latex_steps,
+    write_critique,
+)
 from minos.verifier import check_step
 
 NATALIA = (
@@ -134,3 +141,58 @@ def test_critique_template_names_first_error_and_reason():
         "Step 3: incorrect (accumulation): it builds on the wrong value from step 2.",
         "Verdict: the solution is incorrect; the first error is in step 2.",
     ]
+
+
+APPLES = "We have $3 \\cdot 4 = 12$ apples. Adding 5 more gives $12 + 5 = 17$.\n\nSo the answer is $\\boxed{17}$."
+
+
+@pytest.mark.parametrize(
+    "solution, steps",
+    [
+        (APPLES, ["We have $3 \\cdot 4 = 12$ apples.", "Adding 5 more gives $12 + 5 = 17$.", "So the answer is $\\boxed{17}$."]),
+        # never cut inside math, even at a full stop followed by a capital letter
+        ("Then $x = 2. Y = 3$ holds. Done.", ["Then $x = 2. Y = 3$ holds.", "Done."]),
+        ("Cross-multiplication gives  \\[x-9=2x+2.\\]Simplifying this tells us  \\[x=\\boxed{-11}.\\]",
+         ["Cross-multiplication gives  \\[x-9=2x+2.\\]", "Simplifying this tells us  \\[x=\\boxed{-11}.\\]"]),
+    ],
+)
+def test_latex_steps(solution, steps):
+    assert latex_steps(solution) == steps
+
+
+@pytest.mark.parametrize("kind", ["calculation", "logical"])
+def test_latex_error_is_exact_and_follows_to_the_boxed_answer(kind):
+    problem = Problem("apples", "How many apples?", "17")
+    rows = [inject_latex_error(problem, APPLES, kind, random.Random(seed)) for seed in range(10)]
+    rows = [r for r in rows if r is not None]
+    assert rows
+    for row in rows:
+        first = row.first_error
+        assert row.error_types[first] == kind and row.labels[:first] == (1.0,) * first
+        assert all(t == "accumulation" for t in row.error_types[first + 1 :] if t)
+        assert row.answer is not None and not answers_equal(row.answer, "17")
+        verdict = check_step(row.steps[first]).status
+        assert verdict == ("wrong" if kind == "calculation" else "ok"), row.steps[first]
+        assert agrees(row.critique, row)
+        # every later equation that the checker can read still holds: the wrong value was carried through
+        assert all(check_step(s).status != "wrong" for s in row.steps[first + 1 :]), row.steps
+
+
+def test_latex_injection_on_math_train(shared_data):
+    """Most MATH training problems outside MATH-500 offer a place for a calculation error."""
+    import json
+
+    banned = {json.loads(line)["problem"] for line in (shared_data / "math" / "math500.jsonl").open()}
+    pairs = []
+    for number, line in enumerate((shared_data / "math" / "test5000.jsonl").open(), 1):
+        row = json.loads(line)
+        if row["problem"] not in banned:
+            pairs.append((Problem(f"m{number}", row["problem"], extract_answer(row["solution"])), row["solution"]))
+        if len(pairs) == 300:
+            break
+    rows = list(inject_dataset(pairs, ("calculation", "logical"), seed=0))
+    counts = {k: sum(r.meta["injected"] == k for r in rows) for k in ("calculation", "logical")}
+    assert counts["calculation"] >= 60 and counts["logical"] >= 30, counts
+    for row in rows:
+        if row.meta["injected"] == "calculation":
+            assert check_step(row.steps[row.first_error]).status == "wrong", row.steps[row.first_error]

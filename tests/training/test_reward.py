@@ -70,18 +70,47 @@ def test_outcome_follows_the_sources_flag():
     assert LabelledSolution(ROW.problem, ROW.steps, (1.0, 1.0, 1.0)).outcome is True
 
 
-def test_tag_loss_is_soft_cross_entropy_at_tags_only():
+class _FixedLogits:
+    """A model that returns set logits; with `keep` it honours logits_to_keep as transformers does."""
+
+    def __init__(self, logits, keep: bool):
+        import torch
+
+        self.logits, self.keep = logits, keep
+        if keep:
+            self.forward = self._forward_keep
+        else:
+            self.forward = self._forward
+        self.torch = torch
+
+    def _forward(self, input_ids, attention_mask):
+        return type("Out", (), {"logits": self.logits})
+
+    def _forward_keep(self, input_ids, attention_mask, logits_to_keep=None):
+        logits = self.logits if logits_to_keep is None else self.logits[:, logits_to_keep]
+        return type("Out", (), {"logits": logits})
+
+    def __call__(self, **kwargs):
+        return self.forward(**kwargs)
+
+
+@pytest.mark.parametrize("keep", [True, False])
+def test_tag_loss_is_soft_cross_entropy_at_tags_only(keep):
     import torch
+    from minos.training.reward import tag_logits
 
     logits = torch.zeros(1, 4, 5)
     logits[0, 1, 2] = 2.0  # tag at position 1 leans "good" (id 2)
     logits[0, 3, 3] = 1.0  # tag at position 3 leans "bad" (id 3)
     logits[0, 0] = 100.0  # not a tag: must not count
     targets = torch.tensor([[-1.0, 1.0, -1.0, 0.25]])
+    batch = {"input_ids": torch.zeros(1, 4, dtype=torch.long), "attention_mask": torch.ones(1, 4), "tag_targets": targets}
+    pair, y = tag_logits(_FixedLogits(logits, keep), batch, 2, 3)
+    assert pair.tolist() == [[2.0, 0.0], [0.0, 1.0]] and y.tolist() == [1.0, 0.25]
     p1 = torch.tensor([2.0, 0.0]).log_softmax(-1)
     p3 = torch.tensor([0.0, 1.0]).log_softmax(-1)
     expected = -((p1[0]) + (0.25 * p3[0] + 0.75 * p3[1])) / 2
-    assert torch.allclose(tag_loss(logits, targets, 2, 3), expected)
+    assert torch.allclose(tag_loss(pair, y), expected)
 
 
 @pytest.mark.parametrize(

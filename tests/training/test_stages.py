@@ -147,3 +147,75 @@ def test_meta_curve_reads_every_checkpoint(stage2, injected):
     assert all(0.0 <= p["accuracy"] <= 1.0 for p in curve)
     steps = [p["step"] for p in curve]
     assert steps == sorted(steps) and steps[0] > 0
+
+
+def test_lora_stages_ship_one_adapter_that_loads_as_a_verifier(tiny_lm, injected, tmp_path):
+    """Stage 1 with LoRA saves an adapter; stage 2 given that folder trains the same adapter on (it starts
+    from the stage-1 weights) and the result loads with `prm:DIR`, merged into its base."""
+    from minos.training.reward import RewardSettings, train_reward
+    from minos.training.sft import SFTSettings, train_sft
+    from minos.verifier import load_verifier
+    from safetensors.torch import load_file
+
+    s1, s2 = tmp_path / "s1", tmp_path / "s2"
+    train_sft(injected, SFTSettings(model=str(tiny_lm), output_dir=str(s1), epochs=1, learning_rate=3e-3,
+                                    batch_size=4, max_length=2048, save_steps=10_000, lora_rank=4))
+    assert (s1 / "adapter_config.json").exists() and not (s1 / "model.safetensors").exists()
+    train_reward(injected, RewardSettings(model=str(s1), output_dir=str(s2), epochs=2, learning_rate=3e-3,
+                                          batch_size=4, max_length=2048, save_steps=10_000))
+    before, after = load_file(str(s1 / "adapter_model.safetensors")), load_file(str(s2 / "adapter_model.safetensors"))
+    assert before.keys() == after.keys() and any(not (before[k] == after[k]).all() for k in before)
+    row = injected[0]
+    (scores,) = load_verifier(f"prm:{s2}").score(row.problem.question, [list(row.steps)])
+    assert len(scores) == len(row.steps) and all(0.0 <= s <= 1.0 for s in scores)
+
+
+_RESUMABLE = """
+import sys
+import transformers
+from minos.core.data import load_labelled
+run = []  # optimizer steps taken in THIS process
+original = transformers.Trainer.training_step
+def counted(self, *args, **kwargs):
+    run.append(1)
+    return original(self, *args, **kwargs)
+transformers.Trainer.training_step = counted
+from minos.training.reward import RewardSettings, train_reward
+rows = load_labelled(sys.argv[1])
+settings = RewardSettings(model=sys.argv[2], output_dir=sys.argv[3], epochs=8, learning_rate=1e-3, batch_size=2,
+                          max_length=2048, save_steps=2, eval_fraction=0.2, lora_rank=4, resume=True)
+trainer, _ = train_reward(rows, settings)
+print("GLOBAL_STEP", trainer.state.global_step, "RUN_HERE", len(run))
+"""
+
+
+def test_training_killed_mid_run_resumes_from_its_last_checkpoint(tiny_lm, injected, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from minos.core.data import write_jsonl_atomic
+
+    data, out = tmp_path / "rows.jsonl", tmp_path / "run"
+    write_jsonl_atomic(data, [r.to_dict() for r in injected])
+    command = [sys.executable, "-c", _RESUMABLE, str(data), str(tiny_lm), str(out)]
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list(out.glob("checkpoint-4")) and time.monotonic() < deadline and first.poll() is None:
+        time.sleep(0.2)
+    assert first.poll() is None, "the run ended before it could be killed"
+    os.killpg(first.pid, signal.SIGKILL)  # as a crash or a pulled plug would: no clean-up runs
+    first.wait()
+    done = sorted(int(p.name.split("-")[1]) for p in out.glob("checkpoint-*"))
+    assert done and not (out / "adapter_model.safetensors").exists()
+    second = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert second.returncode == 0, second.stderr[-2000:]
+    line = next(x for x in second.stdout.splitlines() if x.startswith("GLOBAL_STEP"))
+    _, total, _, run_here = line.split()
+    # the second run finished the schedule, starting from a complete checkpoint (the newest may be torn
+    # by the kill), not from step 1
+    assert int(total) > done[-1] and done[-1] >= 4
+    assert int(total) - done[-1] <= int(run_here) <= int(total) - done[-1] + 2 < int(total)
+    assert (out / "adapter_model.safetensors").exists()

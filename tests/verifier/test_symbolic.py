@@ -25,6 +25,14 @@ from minos.verifier.symbolic import HybridVerifier, SymbolicVerifier
         ("We get $\\frac{48}{2} = 26$", "wrong", "\\frac{48}{2} = 24, not 26"),
         ("$2 \\times 3 = 6$", "ok", ""),
         ("\\(7 - 2 = 5\\)", "ok", ""),
+        # display math and boxed results (MATH references, instruct models)
+        ("\\[ 16 - 7 = 9 \\]", "ok", ""),
+        ("\\[ 9 \\times 2 = 19 \\]", "wrong", "9 \\times 2 = 18, not 19"),
+        ("so $6+99\\cdot 4=\\boxed{412}$.", "wrong", "6+99\\cdot 4 = 402, not \\boxed{412}"),
+        ("$$\\frac{9}{2-p}=-\\frac{3}{2}.$$ Then $x = 3 + 4 = 8$", "wrong", "3 + 4 = 7, not 8"),  # $$ never pairs with $
+        # a side that is not a number leaves the other claims readable: "A+B+C=3+3+2=10" claims 3+3+2 = 10
+        ("so $A+B+C=3+3+2=\\boxed{9}$.", "wrong", "3+3+2 = 8, not \\boxed{9}"),
+        ("Therefore, $p+q=8+(-21.5)=\\boxed{-13.5}.$", "ok", ""),
         # conservative: unknown, never wrong
         ("x - 3 = 5 so x = 8", "unknown", ""),
         ("$x - 3 = 5$", "unknown", ""),

