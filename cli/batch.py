@@ -62,10 +62,12 @@ def batch(
         beam_width=beam_width, max_steps=max_steps, max_tokens=max_tokens, temperature=temperature,
         aggregation=aggregation, seed=seed,
     )
-    from minos.cli.batch_run import run_batch, summary_table
+    from minos.cli.batch_run import BatchStopped, run_batch, summary_table
 
     try:
         rows = asyncio.run(run_batch(problems, configs, output, resume=resume, concurrency=concurrency, console=console))
+    except BatchStopped as exc:
+        fail(f"{exc}; {output} holds every finished problem; once the server is up: {_resume_command()}")
     except KeyboardInterrupt:
         console.print(f"[yellow]interrupted[/]: {output} holds every finished problem; rerun with --resume")
         raise typer.Exit(130) from None
@@ -77,3 +79,11 @@ def batch(
         console.print(f"plot: {plot}")
     if rows and all(r.get("error") for r in rows):
         fail("every problem failed; first error: " + rows[0]["error"])
+
+
+def _resume_command() -> str:
+    import shlex
+    import sys
+
+    args = [a for a in sys.argv[1:] if a != "--resume"]
+    return shlex.join(["minos", *args, "--resume"])

@@ -8,10 +8,30 @@ import time
 from pathlib import Path
 
 from minos.core.data import read_jsonl, write_jsonl_atomic
+from minos.core.retry import ServerUnreachable
+
+# consecutive problems that could not reach a server, with no success between them, before a batch stops:
+# a dead server is reported once, not retried problem by problem for minutes
+UNREACHABLE_LIMIT = 3
+
+
+class BatchStopped(RuntimeError):
+    """The batch stopped early (a dead server); the output holds every finished problem."""
 
 
 def _key(row: dict) -> tuple[str, str]:
     return (str(row["id"]), row.get("strategy", ""))
+
+
+def _unreachable(exc: BaseException) -> ServerUnreachable | None:
+    """The ServerUnreachable behind `exc`, however the graph wrapped it."""
+    seen = set()
+    while exc is not None and id(exc) not in seen:
+        if isinstance(exc, ServerUnreachable):
+            return exc
+        seen.add(id(exc))
+        exc = exc.__cause__ or exc.__context__
+    return None
 
 
 async def run_batch(problems, configs: dict, output: Path, *, resume: bool, concurrency: int, console) -> list[dict]:
@@ -21,13 +41,16 @@ async def run_batch(problems, configs: dict, output: Path, *, resume: bool, conc
 
     done: dict[tuple[str, str], dict] = {}
     if resume and output.exists():
-        done = {_key(r): r for r in read_jsonl(output)}
-    # rewrite what is kept (drops a torn last line) before appending
+        # rows that ended in an error are dropped, so --resume retries them
+        done = {_key(r): r for r in read_jsonl(output) if not r.get("error")}
+    # rewrite what is kept (drops a torn last line and failed rows) before appending
     write_jsonl_atomic(output, list(done.values()))
     todo = [(p, s) for p in problems for s in configs if (p.id, s) not in done]
     semaphore = asyncio.Semaphore(concurrency)
     graded = [r for r in done.values() if r.get("correct") is not None]
     stats = {"right": sum(bool(r["correct"]) for r in graded), "graded": len(graded)}
+    unreachable: list[ServerUnreachable] = []  # the current run of failures with no success between
+    stop = asyncio.Event()
 
     with output.open("a", encoding="utf-8") as sink, Progress(
         TextColumn("[bold]solving"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[acc]}"),
@@ -37,11 +60,22 @@ async def run_batch(problems, configs: dict, output: Path, *, resume: bool, conc
 
         async def one(problem, strategy: str) -> None:
             async with semaphore:
+                if stop.is_set():
+                    return  # left for --resume
                 started = time.perf_counter()
                 try:
                     result = await asolve(problem.question, configs[strategy], reference=problem.reference, problem_id=problem.id)
                     row = result.to_dict()
+                    unreachable.clear()
                 except Exception as exc:  # one failed problem is recorded; the run goes on
+                    dead = _unreachable(exc)
+                    if dead is not None:
+                        unreachable.append(dead)
+                        if len(unreachable) >= UNREACHABLE_LIMIT:
+                            stop.set()
+                            for other in tasks:  # problems still waiting on the dead server: left for --resume
+                                if other is not asyncio.current_task():
+                                    other.cancel()
                     row = {
                         "id": problem.id, "problem": problem.to_dict(), "strategy": strategy, "answer": None,
                         "correct": None, "error": f"{type(exc).__name__}: {exc}",
@@ -57,11 +91,17 @@ async def run_batch(problems, configs: dict, output: Path, *, resume: bool, conc
             acc = f"acc {stats['right'] / stats['graded']:.1%} of {stats['graded']}" if stats["graded"] else ""
             progress.update(task, advance=1, acc=acc)
 
-        await asyncio.gather(*(one(p, s) for p, s in todo))
+        tasks = [asyncio.ensure_future(one(p, s)) for p, s in todo]
+        await asyncio.gather(*tasks, return_exceptions=True)
+        for done_task in tasks:  # a bug inside `one` must not pass silently as a cancelled or lost problem
+            if not done_task.cancelled() and done_task.exception() is not None:
+                raise done_task.exception()
     ordered = [done[(p.id, s)] for p in problems for s in configs if (p.id, s) in done]
     write_jsonl_atomic(output, ordered)  # the finished file is in input order, like an uninterrupted run
     for config in configs.values():
         await config.generator.aclose()
+    if stop.is_set():
+        raise BatchStopped(f"stopped after {len(unreachable)} problems in a row could not reach the server: {unreachable[-1]}")
     return ordered
 
 

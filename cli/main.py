@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from minos.cli import batch, data, eval, solve, train
 
@@ -11,6 +13,22 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
 )
+
+
+@app.callback()
+def main(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show retries and fallbacks (the `minos` logger)")] = False,
+) -> None:
+    import logging
+
+    if verbose:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        logger = logging.getLogger("minos")
+        logger.addHandler(handler)
+        logger.setLevel(logging.INFO)
+
+
 app.add_typer(solve.app)
 app.add_typer(batch.app)
 app.add_typer(eval.app, name="eval", help="Evaluate verifiers: ProcessBench, reranking, meta-evaluation.")

@@ -38,6 +38,8 @@ def solve(
 
     from rich.console import Console
 
+    if not problem.strip():
+        fail("the problem text is empty", 2)
     (config,) = build_configs(
         generator=generator, model=model, verifier=verifier, strategies=[strategy], template=template,
         n=n, beam_width=beam_width, max_steps=max_steps, max_tokens=max_tokens, token_budget=token_budget,

@@ -64,7 +64,8 @@ def extract_answer(text: str) -> str | None:
         found = pattern.findall(text)
         if found:
             answer = _clean_tail(found[-1])
-            return answer or None
+            # "The answer is \\(\\boxed{" cut by max_tokens: an unclosed box is no answer, not a fragment
+            return None if not answer or _BOXED.search(answer) else answer
     return None
 
 

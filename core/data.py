@@ -11,6 +11,7 @@ reported into the `errors` list instead and every other row is still read.
 from __future__ import annotations
 
 import csv
+import io
 import json
 import os
 import tempfile
@@ -23,6 +24,10 @@ from minos.core.types import LabelledSolution, Problem
 
 OnError = Literal["raise", "skip"]
 SHEPHERD_TAG = "ки"
+
+
+# a math problem is never a megabyte: a longer line is a broken file, reported rather than loaded or cut
+MAX_LINE_BYTES = 1_000_000
 
 
 class DataError(ValueError):
@@ -40,8 +45,19 @@ def _rows(path: Path, errors: list[DataError] | None, on_error: OnError) -> Iter
     """(location, row) pairs; a JSONL line that is not JSON is an error at that line."""
     suffix = "".join(path.suffixes[-2:]) if path.suffix == ".gz" else path.suffix
     if suffix in (".jsonl", ".ndjson"):
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, 1):
+        # bytes, decoded line by line: a binary or non-UTF-8 line is one bad row, not a traceback
+        with path.open("rb") as handle:
+            offset = 0
+            for number, raw in enumerate(handle, 1):
+                start, offset = offset, offset + len(raw)
+                if len(raw) > MAX_LINE_BYTES:
+                    _fail(DataError(path, number, f"line of {len(raw):,} bytes is over the {MAX_LINE_BYTES:,}-byte limit"), errors, on_error)
+                    continue
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    _fail(DataError(path, number, f"not UTF-8 text (byte offset {start + exc.start})"), errors, on_error)
+                    continue
                 if not line.strip():
                     continue
                 try:
@@ -50,7 +66,7 @@ def _rows(path: Path, errors: list[DataError] | None, on_error: OnError) -> Iter
                     _fail(DataError(path, number, f"not valid JSON ({exc.msg})"), errors, on_error)
     elif suffix == ".json":
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            data = json.loads(_utf8(path))
         except json.JSONDecodeError as exc:
             raise DataError(path, exc.lineno, f"not valid JSON ({exc.msg})") from None
         if isinstance(data, dict):  # {"data": [...]} or {"rows": [...]} wrappers
@@ -58,7 +74,7 @@ def _rows(path: Path, errors: list[DataError] | None, on_error: OnError) -> Iter
         for index, row in enumerate(data):
             yield f"item {index}", row
     elif suffix in (".csv", ".tsv"):
-        with path.open(encoding="utf-8", newline="") as handle:
+        with io.StringIO(_utf8(path), newline="") as handle:
             reader = csv.DictReader(handle, delimiter="\t" if suffix == ".tsv" else ",")
             for row in reader:
                 yield reader.line_num, row
@@ -69,6 +85,15 @@ def _rows(path: Path, errors: list[DataError] | None, on_error: OnError) -> Iter
             yield f"row {index}", row
     else:
         raise DataError(path, 0, f"unknown file type {suffix!r} (use .jsonl, .json, .csv, .tsv or .parquet)")
+
+
+def _utf8(path: Path) -> str:
+    """A whole file as text; a non-UTF-8 file is a DataError naming the byte offset."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DataError(path, f"byte {exc.start}", "not UTF-8 text") from None
 
 
 def _fail(error: DataError, errors: list[DataError] | None, on_error: OnError) -> None:

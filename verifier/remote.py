@@ -11,11 +11,15 @@ pools every token (ALL) returns one row per token; then the rows at the tag posi
 
 from __future__ import annotations
 
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+from minos.core.retry import RemoteError, RetryPolicy, retry
 from minos.verifier.scheme import PRESETS, StepTagScheme
+
+
+class _Busy(Exception):
+    """The server answered 429 or 5xx: worth another try."""
 
 
 class RemoteVerifier:
@@ -33,7 +37,8 @@ class RemoteVerifier:
         self.scheme = PRESETS[scheme] if isinstance(scheme, str) else scheme
         root = base_url.rstrip("/")
         self.url = (root.removesuffix("/v1")) + "/pooling"
-        self.model, self.max_retries = model, max_retries
+        self.model = model
+        self.retry_policy = RetryPolicy(tries=max_retries + 1)
         self.name = f"{model}@{root}"
         self.tokenizer = tokenizer  # only needed for chat-template schemes
         self._client = httpx.Client(timeout=timeout)
@@ -41,27 +46,23 @@ class RemoteVerifier:
 
     def _post(self, text: str) -> list[list[float]]:
         body = {"model": self.model, "input": text, "task": "token_classify"}
-        for attempt in range(self.max_retries + 1):
-            try:
-                response = self._client.post(self.url, json=body)
-            except httpx.TransportError as exc:
-                if attempt == self.max_retries:
-                    raise RuntimeError(f"{self.url}: no answer after {attempt + 1} tries ({exc})") from exc
-            else:
-                if response.status_code < 500 and response.status_code != 429:
-                    if response.status_code >= 400:
-                        raise RuntimeError(f"{self.url}: HTTP {response.status_code}: {response.text[:300]}")
-                    return response.json()["data"][0]["data"]
-                if attempt == self.max_retries:
-                    raise RuntimeError(f"{self.url}: HTTP {response.status_code} after {attempt + 1} tries")
-            time.sleep(0.5 * 2**attempt)
-        raise AssertionError("unreachable")
+
+        def once() -> httpx.Response:
+            response = self._client.post(self.url, json=body)
+            if response.status_code >= 500 or response.status_code == 429:
+                raise _Busy(f"HTTP {response.status_code}")
+            return response
+
+        response = retry(once, self.retry_policy, where=self.url, unreachable=(httpx.TransportError,), transient=(_Busy,))
+        if response.status_code >= 400:
+            raise RemoteError(f"{self.url}: HTTP {response.status_code}: {response.text[:300]}")
+        return response.json()["data"][0]["data"]
 
     def _one(self, question: str, steps) -> list[float]:
         rows = self._post(self.scheme.render(question, steps, self.tokenizer))
         want = len(steps) if self.scheme.mode == "prm" else 1
         if len(rows) != want:
-            raise RuntimeError(
+            raise RemoteError(
                 f"{self.url}: {len(rows)} step scores for {want} steps; serve the model with STEP pooling "
                 "on this scheme's tag (see README, 'Serving a PRM with vLLM')"
             )

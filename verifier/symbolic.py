@@ -25,11 +25,16 @@ class StepCheck:
     reason: str = ""
 
 
-_NUM = r"\$?\d[\d,]*(?:\.\d+)?%?"
+# Possessive quantifiers (`*+`, `?+`, `++`) never give back what they matched, so the scan stays linear: with
+# plain ones, the optional spaces and brackets around each operand of a 20-term chain backtracked for minutes.
+_NUM = r"\$?+\d[\d,]*+(?:\.\d+)?+%?+"
 _OPS = "-+*/×÷–−"  # with the en dash and the minus sign that real text uses for "-"
-_OP = rf"(?:[{_OPS}]|\s[xX]\s)"
-_EXPR = rf"\(?\s*{_NUM}\s*\)?(?:\s*{_OP}\s*\(?\s*{_NUM}\s*\)?)+"
-_INLINE = re.compile(rf"(?<![\w.^*/+\-$])({_EXPR})\s*=\s*(-?{_NUM})(?![\w^*/(]|[.,]\d)")
+_OP = rf"(?:[{_OPS}]|(?<=\s)[xX](?=\s))"
+_EXPR = rf"\(?+\s*+{_NUM}\s*+\)?+(?:\s*+{_OP}\s*+\(?+\s*+{_NUM}\s*+\)?+)++"
+_INLINE = re.compile(rf"(?<![\w.^*/+\-$])({_EXPR})\s*+=\s*+(-?{_NUM})(?![\w^*/(]|[.,]\d)")
+# an expression longer than this, or with a power, is not everyday arithmetic: read as unknown, never
+# handed to sympy (`9**9**9**9` would run for ever)
+_MAX_EXPR = 200
 # display $$...$$ (first, so its dollars never pair with an inline one), inline $...$ / \(...\), display
 # \[...\]; lazy, unnested bodies keep the scan linear
 _LATEX = re.compile(r"\$\$(.+?)\$\$|\$([^$]+)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
@@ -39,10 +44,12 @@ _PLAIN = str.maketrans({",": None, "$": None, "×": "*", "÷": "/", "–": "-", 
 
 def _to_number(expr: str) -> Fraction | None:
     """Exact value of a plain arithmetic expression, or None when it is not one."""
+    if len(expr) > _MAX_EXPR:
+        return None
     text = expr.translate(_PLAIN)
     text = re.sub(r"\s[xX]\s", " * ", text)
     text = re.sub(r"(\d+(?:\.\d+)?)%", r"(\1/100)", text)
-    if not _SAFE.match(text) or not re.search(r"\d", text):
+    if not _SAFE.match(text) or not re.search(r"\d", text) or "**" in text:
         return None
     try:
         value = sympy.sympify(text, rational=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Protocol, runtime_checkable
 
+from minos.core.retry import RemoteError
 from minos.core.types import Usage
 
-
-class GeneratorError(RuntimeError):
-    """A generator failed in a way retries cannot fix (server down after retries, wrong model, ...)."""
+# A generator failed in a way retries cannot fix (wrong model, rejected prompt, server down after retries:
+# then it is the subclass `minos.core.retry.ServerUnreachable`).
+GeneratorError = RemoteError
 
 
 @dataclass(frozen=True)

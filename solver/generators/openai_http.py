@@ -9,13 +9,15 @@ requests, each with its own seed, so `n` always means n.
 from __future__ import annotations
 
 import asyncio
-import random
 
 import openai
+from minos.core.retry import RetryPolicy, aretry
 from minos.core.types import Usage
 from minos.solver.generators.base import Completion, GeneratorError, SamplingParams
 
-_RETRYABLE = (openai.APIConnectionError, openai.APITimeoutError, openai.RateLimitError, openai.InternalServerError)
+# APITimeoutError is an APIConnectionError: a server that never answers counts as unreachable
+_UNREACHABLE = (openai.APIConnectionError,)
+_TRANSIENT = (openai.RateLimitError, openai.InternalServerError)
 
 
 class OpenAIGenerator:
@@ -34,7 +36,8 @@ class OpenAIGenerator:
     ) -> None:
         self.name = f"{model}@{base_url}"
         self.base_url, self.model, self.api_key = base_url.rstrip("/"), model, api_key
-        self.max_concurrency, self.max_retries, self.timeout, self.backoff = max_concurrency, max_retries, timeout, backoff
+        self.max_concurrency, self.timeout = max_concurrency, timeout
+        self.retry_policy = RetryPolicy(tries=max_retries + 1, backoff=backoff)
         self.supports_n: bool | None = None  # learnt from the first request that asks for n > 1
         self._model_checked = False
         # httpx pools and asyncio semaphores belong to one event loop; keep one of each per loop.
@@ -50,36 +53,32 @@ class OpenAIGenerator:
     async def _request(self, prompt: str, params: SamplingParams, n: int, seed: int | None):
         client, semaphore = self._client()
         extra = {"logprobs": 1} if params.logprobs else {}
-        for attempt in range(self.max_retries + 1):
-            try:
-                async with semaphore:
-                    return await client.completions.create(
-                        model=self.model,
-                        prompt=prompt,
-                        n=n,
-                        temperature=params.temperature,
-                        top_p=params.top_p,
-                        max_tokens=params.max_tokens,
-                        seed=seed,
-                        stop=list(params.stop)[:4] or None,  # OpenAI's limit is 4 stop strings
-                        **extra,
-                    )
-            except _RETRYABLE as exc:
-                if attempt == self.max_retries:
-                    raise GeneratorError(
-                        f"{self.base_url}: no answer after {attempt + 1} tries ({type(exc).__name__}: {exc})"
-                    ) from exc
-                await asyncio.sleep(self.backoff * 2**attempt * (1 + random.random() / 4))
-            except openai.NotFoundError as exc:
-                raise GeneratorError(await self._not_found(exc)) from exc
-            except openai.BadRequestError as exc:
-                text = str(exc)
-                if "context" in text.lower() or "too long" in text.lower() or "exceed" in text.lower():
-                    raise GeneratorError(f"{self.base_url}: prompt does not fit the model's context: {text}") from exc
-                raise GeneratorError(f"{self.base_url}: request rejected: {text}") from exc
-            except openai.AuthenticationError as exc:
-                raise GeneratorError(f"{self.base_url}: authentication failed (set --api-key / OPENAI_API_KEY)") from exc
-        raise AssertionError("unreachable")
+
+        async def once():
+            async with semaphore:
+                return await client.completions.create(
+                    model=self.model,
+                    prompt=prompt,
+                    n=n,
+                    temperature=params.temperature,
+                    top_p=params.top_p,
+                    max_tokens=params.max_tokens,
+                    seed=seed,
+                    stop=list(params.stop)[:4] or None,  # OpenAI's limit is 4 stop strings
+                    **extra,
+                )
+
+        try:
+            return await aretry(once, self.retry_policy, where=self.base_url, unreachable=_UNREACHABLE, transient=_TRANSIENT)
+        except openai.NotFoundError as exc:
+            raise GeneratorError(await self._not_found(exc)) from exc
+        except openai.BadRequestError as exc:
+            text = str(exc)
+            if "context" in text.lower() or "too long" in text.lower() or "exceed" in text.lower():
+                raise GeneratorError(f"{self.base_url}: prompt does not fit the model's context: {text}") from exc
+            raise GeneratorError(f"{self.base_url}: request rejected: {text}") from exc
+        except openai.AuthenticationError as exc:
+            raise GeneratorError(f"{self.base_url}: authentication failed (set --api-key / OPENAI_API_KEY)") from exc
 
     async def _not_found(self, exc: Exception) -> str:
         try:
@@ -100,7 +99,7 @@ class OpenAIGenerator:
             served = [m.id async for m in client.models.list()]
         except openai.NotFoundError:  # no /models endpoint: nothing to check against
             served = []
-        except _RETRYABLE:
+        except (*_UNREACHABLE, *_TRANSIENT):
             served = []  # the completion request itself will retry and report
         if served and self.model not in served:
             raise GeneratorError(f"{self.base_url} does not serve model {self.model!r}; it serves: {', '.join(served)}")

@@ -63,6 +63,8 @@ def test_solve_json(echo):
         (["solve", "x", "--strategy", "magic"], "unknown strategy"),
         (["solve", "x", "--strategy", "best_of_n", "--verifier", "none"], "needs a verifier"),
         (["solve", "x", "--verifier", "bogus"], "unknown verifier"),
+        (["solve", ""], "problem text is empty"),
+        (["solve", "  \n "], "problem text is empty"),
         (["eval", "processbench", "missing.json"], "missing.json"),
         (["data", "inject", "missing.jsonl", "-o", "out.jsonl"], "missing.jsonl: no such file"),
         (["batch", "missing.jsonl", "-o", "out.jsonl"], "missing.jsonl"),

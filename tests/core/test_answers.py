@@ -19,6 +19,12 @@ from minos.core import answer_classes, answers_equal, extract_answer, normalize_
         ("nested \\boxed{\\left( 3, \\frac{\\pi}{2} \\right)}", "\\left( 3, \\frac{\\pi}{2} \\right)"),
         ("\\fbox{7}", "7"),
         ("an unclosed \\boxed{12", None),
+        # cut by max_tokens right after the box opened: no answer, never the fragment "\\(\\boxed{"
+        ("So, the answer is \\(\\boxed{", None),
+        ("So, the answer is $\\boxed{", None),
+        ("The answer is \\boxed{\\frac{1}{2", None),
+        ("Final answer: \\boxed{", None),
+        ("The answer is 72.\nSo, the answer is \\(\\boxed{", None),
         ("no answer stated here", None),
         ("", None),
     ],

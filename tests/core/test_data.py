@@ -130,3 +130,37 @@ def test_atomic_write_gives_normal_permissions(tmp_path):
     mask = os.umask(0)
     os.umask(mask)
     assert stat.S_IMODE(out.stat().st_mode) == 0o666 & ~mask
+
+
+@pytest.mark.parametrize(
+    "payload, where, message",
+    [
+        # a Latin-1 line among UTF-8 ones: that row is named and skipped, the others load
+        (b'{"question": "ok 1", "answer": "#### 1"}\n{"question": "caf\xe9", "answer": "#### 2"}\n'
+         b'{"question": "ok 3", "answer": "#### 3"}\n', "2", "not UTF-8 text (byte offset 58)"),
+        # binary junk (a PNG header) on the first line
+        (b'\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\n{"question": "ok", "answer": "#### 1"}\n', "1", "not UTF-8 text"),
+        # a line far too long to be a problem: reported, never silently cut
+        (b'{"question": "' + b"x" * 1_100_000 + b'", "answer": "#### 1"}\n{"question": "ok", "answer": "#### 1"}\n',
+         "1", "over the 1,000,000-byte limit"),
+    ],
+)
+def test_unreadable_lines_are_named_and_skipped(tmp_path, payload, where, message):
+    path = tmp_path / "mixed.jsonl"
+    path.write_bytes(payload)
+    errors: list[DataError] = []
+    problems = load_problems(path, on_error="skip", errors=errors)
+    assert [e.where for e in errors][:1] == [int(where)] and message in str(errors[0])
+    assert str(errors[0]).startswith(f"{path}:{where}: ")
+    assert problems and all(p.question.startswith("ok") for p in problems)
+    with pytest.raises(DataError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_problems(path)
+
+
+@pytest.mark.parametrize("suffix", [".json", ".csv"])
+def test_a_non_utf8_whole_file_is_one_line_naming_the_byte(tmp_path, suffix):
+    path = tmp_path / f"latin1{suffix}"
+    path.write_bytes('[{"question": "café", "answer": "#### 1"}]'.encode("latin-1") if suffix == ".json"
+                     else "question,answer\ncafé,1\n".encode("latin-1"))
+    with pytest.raises(DataError, match=r"latin1\.(json|csv):byte \d+: not UTF-8 text"):
+        load_problems(path)

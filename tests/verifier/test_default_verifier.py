@@ -1,0 +1,58 @@
+"""The shipped verifier (`--verifier default`): trained weights, loaded offline, that do their job.
+
+The check is paired, so it cannot pass by accident: each injected wrong step is compared with the SAME step
+of the untouched reference solution (same problem, same position), and the trained PRM must score the
+wrong one lower. Untrained Gemma 3 270M read the same way gets 4 of 10 (a position effect, not a judge),
+and the test shows that too.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from minos.core.answers import extract_answer
+from minos.core.types import Problem
+from minos.training.inject import inject_dataset
+
+pytestmark = [pytest.mark.gguf, pytest.mark.slow]
+
+
+def _paired_wins(verifier, fixtures) -> tuple[int, int]:
+    pairs = []
+    for number, line in enumerate((fixtures / "gsm8k_sample.jsonl").open(encoding="utf-8"), 1):
+        row = json.loads(line)
+        pairs.append((Problem(f"p{number}", row["question"], extract_answer(row["answer"])), row["answer"]))
+    rows = list(inject_dataset(pairs, ("calculation", "logical"), seed=0))
+    references = {r.problem.id: r for r in rows if r.meta["injected"] == "none"}
+    injected = [r for r in rows if r.meta["injected"] != "none"]
+    assert len(injected) == 10  # a fixed handful: the fixture and the seed pin them
+    scores = verifier.score_batch([(r.problem.question, list(r.steps)) for r in [*injected, *references.values()]])
+    right = dict(zip(references, scores[len(injected) :], strict=True))
+    wins = sum(s[r.first_error] < right[r.problem.id][r.first_error] for r, s in zip(injected, scores, strict=True))
+    return wins, len(injected)
+
+
+def test_default_verifier_is_shipped_and_loads_offline(monkeypatch):
+    from minos.verifier import load_verifier
+    from minos.verifier.spec import DEFAULT_VERIFIER
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    files = {p.name for p in DEFAULT_VERIFIER.iterdir()}
+    assert {"adapter_model.safetensors", "adapter_config.json", "minos_verifier.json"} <= files
+    assert sum(p.stat().st_size for p in DEFAULT_VERIFIER.iterdir()) < 20e6
+    verifier = load_verifier("default")
+    assert verifier.threshold is not None and 0.0 < verifier.threshold < 1.0  # chosen on the dev split
+    (scores,) = verifier.score("What is 2 + 3?", [["2 + 3 = 5", "The answer is 5."]])
+    assert len(scores) == 2 and all(0.0 <= s <= 1.0 for s in scores)
+
+
+def test_trained_weights_score_the_wrong_step_below_the_same_step_written_right(fixtures):
+    from minos.core.models import default_model_path
+    from minos.verifier import load_verifier
+
+    wins, total = _paired_wins(load_verifier("default"), fixtures)
+    assert wins >= 9, f"trained: {wins}/{total}"
+    # the same check on the base weights, untrained as a PRM, fails: the test measures the training
+    untrained, _ = _paired_wins(load_verifier(f"prm:{default_model_path()}"), fixtures)
+    assert untrained <= 7, f"untrained: {untrained}/{total}"
