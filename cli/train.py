@@ -137,12 +137,38 @@ def serve_command(
     preset: Annotated[str | None, typer.Option(help="scheme preset when the folder has no minos_verifier.json")] = None,
 ) -> None:
     """Print the `vllm serve` command (STEP pooling, token ids from the tokenizer) that serves a PRM."""
+    from minos.core.models import base_of
     from minos.verifier.scheme import PRESETS, StepTagScheme
     from transformers import AutoTokenizer
 
+    if base_of(checkpoint) is not None:
+        print(f"{checkpoint} is a LoRA adapter: `minos train merge {checkpoint} -o MERGED`, then `minos train serve-command MERGED`")
+        return
     try:
         scheme = PRESETS[preset] if preset else (StepTagScheme.load(checkpoint) or PRESETS["minos"])
         tokenizer = AutoTokenizer.from_pretrained(checkpoint)
         print(scheme.vllm_serve_command(checkpoint, tokenizer))
     except (KeyError, OSError, ValueError) as exc:
         fail(f"{checkpoint}: {str(exc).splitlines()[0]}", 2)
+
+
+@app.command()
+def merge(
+    adapter: Annotated[Path, typer.Argument(help="a LoRA verifier folder (adapter_config.json)")],
+    output_dir: OutputOpt,
+) -> None:
+    """Merge a LoRA verifier into its base: one plain checkpoint (with minos_verifier.json and the
+    tokenizer) that `prm:DIR` and `vllm serve --runner pooling` load."""
+    from minos.core.models import base_of, load_tokenizer
+    from minos.verifier.scheme import StepTagScheme
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    base = base_of(adapter)
+    if base is None:
+        fail(f"{adapter}: no adapter_config.json, nothing to merge", 2)
+    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base), str(adapter)).merge_and_unload()
+    model.save_pretrained(output_dir)
+    load_tokenizer(adapter).save_pretrained(output_dir)
+    (StepTagScheme.load(adapter) or StepTagScheme()).save(output_dir)
+    print(f"merged {adapter} into {base} -> {output_dir}")

@@ -12,13 +12,11 @@ worker that overruns is killed and replaced. This makes grading thread-safe with
 
 from __future__ import annotations
 
-import atexit
-import concurrent.futures as cf
-import multiprocessing
 import re
-import threading
 from fractions import Fraction
 from functools import lru_cache
+
+from minos.core.worker import DeadlineWorker
 
 GRADE_TIMEOUT_S = 20.0
 
@@ -116,48 +114,12 @@ def _mv_equal_many(pairs: list[tuple[str, str]]) -> list[bool]:
     return results
 
 
-class _Worker:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pool: cf.ProcessPoolExecutor | None = None
-
-    def _get(self) -> cf.ProcessPoolExecutor:
-        with self._lock:
-            if self._pool is None:
-                self._pool = cf.ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
-            return self._pool
-
-    def _kill(self, pool: cf.ProcessPoolExecutor) -> None:
-        with self._lock:
-            if self._pool is pool:
-                self._pool = None
-        for process in list(getattr(pool, "_processes", {}).values()):
-            process.kill()
-        pool.shutdown(wait=False, cancel_futures=True)
-
-    def run(self, pairs: list[tuple[str, str]], timeout: float) -> list[bool]:
-        pool = self._get()
-        future = pool.submit(_mv_equal_many, pairs)
-        try:
-            return future.result(timeout=timeout)
-        except (cf.TimeoutError, cf.process.BrokenProcessPool):
-            self._kill(pool)
-            return [False] * len(pairs)
-
-    def close(self) -> None:
-        with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown(wait=False, cancel_futures=True)
-
-
-_worker = _Worker()
-atexit.register(_worker.close)
+_worker = DeadlineWorker()
 
 
 @lru_cache(maxsize=65536)
 def _symbolic_equal(a: str, b: str) -> bool:
-    return _worker.run([(a, b)], GRADE_TIMEOUT_S)[0]
+    return _worker.run(_mv_equal_many, [(a, b)], timeout=GRADE_TIMEOUT_S, default=[False])[0]
 
 
 def _plain(a: str, b: str) -> bool | None:
@@ -201,7 +163,8 @@ def answer_classes(answers: list[str | None]) -> list[int]:
         if _plain(raw[a], raw[b]) is None
     ]
     if open_pairs:
-        verdicts = _worker.run([(raw[b], raw[a]) for a, b in open_pairs], GRADE_TIMEOUT_S * 2)
+        pairs = [(raw[b], raw[a]) for a, b in open_pairs]
+        verdicts = _worker.run(_mv_equal_many, pairs, timeout=GRADE_TIMEOUT_S * 2, default=[False] * len(pairs))
         for (a, b), same in zip(open_pairs, verdicts, strict=True):
             if same and representative[a] == a:
                 representative[a] = representative[b]

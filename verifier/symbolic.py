@@ -15,6 +15,7 @@ from typing import Literal
 
 import sympy
 from minos.core.steps import CALC_ANNOTATION
+from minos.core.worker import DeadlineWorker
 
 Status = Literal["ok", "wrong", "unknown"]
 
@@ -107,6 +108,8 @@ def _latex_claims(step: str) -> list[tuple[str, str, tuple[str, str]]]:
 
 def _latex_to_plain(side: str) -> str | None:
     side = re.sub(r"\\boxed\s*\{([^{}]*)\}", r"\1", side).strip().rstrip(".,;")
+    # units and words in an equation (`16 \\text{ eggs} - 3 \\text{ eggs}`) are not part of the arithmetic
+    side = re.sub(r"\\(?:text|mbox|mathrm)\s*\{[^{}]*\}", " ", side).strip()
     text = side.replace("\\times", "*").replace("\\cdot", "*").replace("\\div", "/")
     text = text.replace("\\left", "").replace("\\right", "").replace("\\!", "").replace("{,}", ",")
     text = text.replace("\\$", "$").replace("\\%", "%")
@@ -172,13 +175,34 @@ def check_step(step: str) -> StepCheck:
 SCORES: dict[Status, float] = {"ok": 1.0, "unknown": 0.5, "wrong": 0.0}
 
 
+# The checker's patterns are linear and its inputs capped, but a verifier in the loop must be bounded on
+# ANY text: checks run in a worker process, and a step still running after this many seconds is unknown.
+STEP_TIMEOUT_S = 2.0
+_checker = DeadlineWorker()
+
+
+def _statuses(steps: list[str]) -> list[Status]:
+    return [check_step(step).status for step in steps]
+
+
+def bounded_statuses(steps: list[str], timeout: float = STEP_TIMEOUT_S, *, check=_statuses) -> list[Status]:
+    """`check_step(s).status` for each step, each with a hard time limit (past it: "unknown")."""
+    if not steps:
+        return []
+    together = _checker.run(check, list(steps), timeout=timeout * len(steps), default=None)
+    if together is not None:
+        return together
+    # something ran away: find it, step by step, and read only that one as unknown
+    return [_checker.run(check, [step], timeout=timeout, default=["unknown"])[0] for step in steps]
+
+
 class SymbolicVerifier:
     """Scores each step 1 (arithmetic checks out), 0.5 (nothing it can check) or 0 (proved wrong)."""
 
     name = "symbolic"
 
     def score(self, question: str, solutions) -> list[list[float]]:
-        return [[SCORES[check_step(step).status] for step in steps] for steps in solutions]
+        return [[SCORES[status] for status in bounded_statuses(list(steps))] for steps in solutions]
 
 
 class HybridVerifier:
@@ -196,7 +220,7 @@ class HybridVerifier:
         scores = score_items(self.neural, items)
         out = []
         for (_, steps), row in zip(items, scores, strict=True):
-            wrong = [check_step(step).status == "wrong" for step in steps]
+            wrong = [status == "wrong" for status in bounded_statuses(list(steps))]
             if len(row) == 1 and len(steps) > 1:  # ORM: one score per solution; a provably wrong step sinks it
                 out.append([0.0 if any(wrong) else row[0]])
             else:

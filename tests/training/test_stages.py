@@ -168,6 +168,15 @@ def test_lora_stages_ship_one_adapter_that_loads_as_a_verifier(tiny_lm, injected
     row = injected[0]
     (scores,) = load_verifier(f"prm:{s2}").score(row.problem.question, [list(row.steps)])
     assert len(scores) == len(row.steps) and all(0.0 <= s <= 1.0 for s in scores)
+    # merged into one plain checkpoint (what vLLM serves), it scores the same
+    from minos.cli.main import app
+    from typer.testing import CliRunner
+
+    result = CliRunner().invoke(app, ["train", "merge", str(s2), "-o", str(tmp_path / "merged")])
+    assert result.exit_code == 0, result.output
+    assert not (tmp_path / "merged" / "adapter_config.json").exists()
+    (merged,) = load_verifier(f"prm:{tmp_path / 'merged'}").score(row.problem.question, [list(row.steps)])
+    assert merged == pytest.approx(scores, abs=1e-5)
 
 
 _RESUMABLE = """

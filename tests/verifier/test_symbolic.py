@@ -27,6 +27,10 @@ from minos.verifier.symbolic import HybridVerifier, SymbolicVerifier
         ("\\(7 - 2 = 5\\)", "ok", ""),
         # display math and boxed results (MATH references, instruct models)
         ("\\[ 16 - 7 = 9 \\]", "ok", ""),
+        ("\\[ 16 \\text{ eggs} - 3 \\text{ eggs} = 13 \\text{ eggs} \\]", "ok", ""),
+        ("\\[ 9 \\times \\$2 = \\$18 \\text{ per day} \\]", "ok", ""),
+        ("\\[ 16 \\text{ eggs} - 3 \\text{ eggs} = 12 \\text{ eggs} \\]", "wrong", "16 \\text{ eggs} - 3 \\text{ eggs} = 13, not 12 \\text{ eggs}"),
+        ("\\[ \\text{Total} = 5 \\times 4 = 20 \\]", "ok", ""),
         ("\\[ 9 \\times 2 = 19 \\]", "wrong", "9 \\times 2 = 18, not 19"),
         ("so $6+99\\cdot 4=\\boxed{412}$.", "wrong", "6+99\\cdot 4 = 402, not \\boxed{412}"),
         ("$$\\frac{9}{2-p}=-\\frac{3}{2}.$$ Then $x = 3 + 4 = 8$", "wrong", "3 + 4 = 7, not 8"),  # $$ never pairs with $
@@ -110,3 +114,27 @@ def test_gsm8k_test_references_are_read_as_wrong_only_where_they_are(shared_data
             if check_step(step).status == "wrong":
                 flagged.append(check_step(step).reason)
     assert flagged == ["364 / 4 = 91, not 273", "$32 - $20 = 12, not $300"]
+
+
+def _runaway(steps):
+    """Runs in the checker's worker process: a check that never ends on the step "RUNAWAY"."""
+    import time
+
+    from minos.verifier.symbolic import check_step
+
+    if "RUNAWAY" in steps:
+        time.sleep(600)
+    return [check_step(s).status for s in steps]
+
+
+def test_a_runaway_check_is_cut_at_its_deadline_and_read_as_unknown():
+    """Whatever the checker meets, the verifier answers in bounded time: a step past its limit is unknown
+    (0.5) and the other steps keep their verdicts."""
+    import time
+
+    from minos.verifier import symbolic
+
+    started = time.monotonic()
+    statuses = symbolic.bounded_statuses(["2 + 2 = 5", "RUNAWAY", "3 * 3 = 9"], timeout=1.0, check=_runaway)
+    assert statuses == ["wrong", "unknown", "ok"]
+    assert time.monotonic() - started < 20  # the worker is killed, not waited for
