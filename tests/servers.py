@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import struct
 import subprocess
 import sys
 import threading
@@ -44,10 +45,13 @@ def start_llamacpp(port: int, *, threads: int = 2, timeout: float = 120.0) -> su
     raise RuntimeError(f"llama.cpp server did not start in {timeout:.0f} s")
 
 
+RESET = object()  # `respond` returns this to drop the connection with a TCP reset and no HTTP answer
+
+
 @contextmanager
 def json_server(respond):
     """A local HTTP server on 127.0.0.1 that answers every GET and POST with
-    `respond(method, path, body) -> (status, payload)`; yields its base URL ending in /v1."""
+    `respond(method, path, body) -> (status, payload)` (or RESET); yields its base URL ending in /v1."""
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -56,7 +60,13 @@ def json_server(respond):
         def _reply(self, method: str) -> None:
             length = int(self.headers.get("content-length") or 0)
             body = json.loads(self.rfile.read(length)) if length else None
-            status, payload = respond(method, self.path, body)
+            reply = respond(method, self.path, body)
+            if reply is RESET:
+                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                self.connection.close()
+                self.close_connection = True
+                return
+            status, payload = reply
             data = json.dumps(payload).encode()
             self.send_response(status)
             self.send_header("content-type", "application/json")
@@ -71,6 +81,8 @@ def json_server(respond):
             self._reply("POST")
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    server.handle_error = lambda *args: None  # a client that hung up (Ctrl-C, a timeout) is expected in tests
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}/v1"

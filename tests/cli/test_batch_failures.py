@@ -8,16 +8,15 @@ import json
 import random
 import re
 import signal
-import socket
-import struct
 import subprocess
 import sys
 import threading
 import time
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+
+from tests.servers import RESET, free_port, json_server
 
 pytestmark = pytest.mark.slow
 
@@ -44,65 +43,28 @@ def chaos_server(seed: int = 0, *, p429=0.1, p500=0.1, preset=0.05, max_delay=0.
     rng, lock = random.Random(seed), threading.Lock()
     counts = {"ok": 0, "429": 0, "500": 0, "reset": 0}
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def respond(method, path, body):
+        if method == "GET":
+            return 200, {"object": "list", "data": [{"id": "m", "object": "model"}]}
+        with lock:
+            roll, delay = rng.random(), rng.random() * max_delay
+        time.sleep(delay)
+        for kind, edge in (("reset", preset), ("429", preset + p429), ("500", preset + p429 + p500)):
+            if roll < edge:
+                counts[kind] += 1
+                return RESET if kind == "reset" else (int(kind), {"error": {"message": kind}})
+        counts["ok"] += 1
+        question = body["prompt"].rsplit("Question:", 1)[-1]
+        number = re.findall(r"\d+", question.split(":", 1)[-1])[0]
+        text = f"We count {number}.\n\nThe answer is {number}."
+        return 200, {
+            "id": "x", "object": "text_completion", "created": 0, "model": "m",
+            "choices": [{"index": i, "text": text, "finish_reason": "stop", "logprobs": None} for i in range(body.get("n") or 1)],
+            "usage": {"prompt_tokens": 10, "completion_tokens": 8, "total_tokens": 18},
+        }
 
-        def log_message(self, *args):
-            pass
-
-        def _send(self, status: int, payload: dict) -> None:
-            data = json.dumps(payload).encode()
-            self.send_response(status)
-            self.send_header("content-type", "application/json")
-            self.send_header("content-length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-
-        def do_GET(self):
-            self._send(200, {"object": "list", "data": [{"id": "m", "object": "model"}]})
-
-        def do_POST(self):
-            body = json.loads(self.rfile.read(int(self.headers.get("content-length") or 0)))
-            with lock:
-                roll, delay = rng.random(), rng.random() * max_delay
-            time.sleep(delay)
-            if roll < preset:
-                counts["reset"] += 1
-                self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-                self.connection.close()  # RST: the client sees a reset connection, no HTTP answer
-                self.close_connection = True
-                return
-            if roll < preset + p429:
-                counts["429"] += 1
-                return self._send(429, {"error": {"message": "slow down"}})
-            if roll < preset + p429 + p500:
-                counts["500"] += 1
-                return self._send(500, {"error": {"message": "boom"}})
-            counts["ok"] += 1
-            question = body["prompt"].rsplit("Question:", 1)[-1]
-            number = re.findall(r"\d+", question.split(":", 1)[-1])[0]
-            text = f"We count {number}.\n\nThe answer is {number}."
-            self._send(200, {
-                "id": "x", "object": "text_completion", "created": 0, "model": "m",
-                "choices": [{"index": i, "text": text, "finish_reason": "stop", "logprobs": None} for i in range(body.get("n") or 1)],
-                "usage": {"prompt_tokens": 10, "completion_tokens": 8, "total_tokens": 18},
-            })
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    server.handle_error = lambda *args: None  # a client that hung up (Ctrl-C) is expected here
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1", counts
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    with json_server(respond) as url:
+        yield url, counts
 
 
 COMMON = ["--model", "m", "--verifier", "symbolic", "--strategy", "self_consistency", "--n", "1", "--max-tokens", "32"]
@@ -111,7 +73,7 @@ COMMON = ["--model", "m", "--verifier", "symbolic", "--strategy", "self_consiste
 def test_a_dead_server_stops_the_batch_with_one_line_then_resume_finishes(tmp_path):
     data, out = tmp_path / "problems.jsonl", tmp_path / "out.jsonl"
     _problems(data, 200)
-    dead = f"http://127.0.0.1:{_free_port()}/v1"  # nothing listens there
+    dead = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     started = time.monotonic()
     result = _batch(str(data), "-o", str(out), "--generator", dead, "--concurrency", "4", *COMMON)
     elapsed = time.monotonic() - started
