@@ -38,8 +38,12 @@ def solve(
 
     from rich.console import Console
 
+    from minos.core.data import MAX_LINE_BYTES
+
     if not problem.strip():
         fail("the problem text is empty", 2)
+    if len(problem.encode()) > MAX_LINE_BYTES:
+        fail(f"the problem text is {len(problem.encode()):,} bytes, over the {MAX_LINE_BYTES:,}-byte limit", 2)
     (config,) = build_configs(
         generator=generator, model=model, verifier=verifier, strategies=[strategy], template=template,
         n=n, beam_width=beam_width, max_steps=max_steps, max_tokens=max_tokens, token_budget=token_budget,

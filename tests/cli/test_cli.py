@@ -65,6 +65,7 @@ def test_solve_json(echo):
         (["solve", "x", "--verifier", "bogus"], "unknown verifier"),
         (["solve", ""], "problem text is empty"),
         (["solve", "  \n "], "problem text is empty"),
+        (["solve", "7 + " * 300_000], "over the 1,000,000-byte limit"),
         (["eval", "processbench", "missing.json"], "missing.json"),
         (["data", "inject", "missing.jsonl", "-o", "out.jsonl"], "missing.jsonl: no such file"),
         (["batch", "missing.jsonl", "-o", "out.jsonl"], "missing.jsonl"),
