@@ -19,7 +19,7 @@ def batch(
     n: Annotated[int, typer.Option("--n", "-n", min=1)] = 4,
     generator: GeneratorOpt = "default",
     model: ModelOpt = None,
-    verifier: VerifierOpt = "symbolic",
+    verifier: VerifierOpt = "hybrid:default",
     template: TemplateOpt = "fewshot",
     concurrency: Annotated[int, typer.Option(min=1, help="problems solved at once")] = 4,
     limit: Annotated[int | None, typer.Option(help="only the first N problems")] = None,

@@ -21,8 +21,9 @@ VerifierOpt = Annotated[
     typer.Option(
         "--verifier",
         "-v",
-        help="none, symbolic, prm:PATH, orm:PATH, hybrid:PATH (#math-shepherd / #qwen-prm presets) "
-        "or http://HOST:PORT/v1#MODEL (vLLM pooling)",
+        help="default (the shipped PRM), hybrid:default (it, zeroed where sympy proves a step wrong: the best "
+        "on our held-out split), none, symbolic, prm:PATH, orm:PATH, hybrid:PATH (#math-shepherd / #qwen-prm "
+        "presets) or http://HOST:PORT/v1#MODEL (vLLM pooling)",
     ),
 ]
 TemplateOpt = Annotated[

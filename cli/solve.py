@@ -18,7 +18,7 @@ def solve(
     n: Annotated[int, typer.Option("--n", "-n", min=1, help="samples, or live branches for search")] = 4,
     generator: GeneratorOpt = "default",
     model: ModelOpt = None,
-    verifier: VerifierOpt = "symbolic",
+    verifier: VerifierOpt = "hybrid:default",
     template: TemplateOpt = "fewshot",
     beam_width: Annotated[int, typer.Option(min=1, help="search: expansions per kept branch")] = 2,
     max_steps: Annotated[int, typer.Option(min=1, help="search: most steps per branch")] = 10,
@@ -36,9 +36,8 @@ def solve(
     `--generator http://127.0.0.1:8000/v1 --model Qwen/Qwen2.5-Math-7B-Instruct`."""
     import asyncio
 
-    from rich.console import Console
-
     from minos.core.data import MAX_LINE_BYTES
+    from rich.console import Console
 
     if not problem.strip():
         fail("the problem text is empty", 2)

@@ -51,3 +51,7 @@ def test_minos_solve_runs_offline_on_the_default(tmp_path):
     assert out.returncode == 0, out.stderr[-2000:]
     result = json.loads(out.stdout)
     assert len(result["candidates"]) == 2 and "answer" in result
+    # scored by the shipped verifier (hybrid:default, the CLI's default): probabilities, not the 1/0.5/0
+    # of the symbolic checker alone
+    scores = [s for c in result["candidates"] for s in c["step_scores"]]
+    assert scores and any(s not in (0.0, 0.5, 1.0) for s in scores)

@@ -29,7 +29,7 @@ def _paired_wins(verifier, fixtures) -> tuple[int, int]:
     assert len(injected) == 10  # a fixed handful: the fixture and the seed pin them
     scores = verifier.score_batch([(r.problem.question, list(r.steps)) for r in [*injected, *references.values()]])
     right = dict(zip(references, scores[len(injected) :], strict=True))
-    wins = sum(s[r.first_error] < right[r.problem.id][r.first_error] for r, s in zip(injected, scores, strict=True))
+    wins = sum(s[r.first_error] < right[r.problem.id][r.first_error] for r, s in zip(injected, scores[: len(injected)], strict=True))
     return wins, len(injected)
 
 
