@@ -38,7 +38,7 @@ class RemoteVerifier:
         root = base_url.rstrip("/")
         self.url = (root.removesuffix("/v1")) + "/pooling"
         self.model = model
-        self.retry_policy = RetryPolicy(tries=max_retries + 1)
+        self.retry_policy = RetryPolicy(max_retries + 1, unreachable=(httpx.TransportError,), transient=(_Busy,))
         self.name = f"{model}@{root}"
         self.tokenizer = tokenizer  # only needed for chat-template schemes
         self._client = httpx.Client(timeout=timeout)
@@ -53,7 +53,7 @@ class RemoteVerifier:
                 raise _Busy(f"HTTP {response.status_code}")
             return response
 
-        response = retry(once, self.retry_policy, where=self.url, unreachable=(httpx.TransportError,), transient=(_Busy,))
+        response = retry(once, self.retry_policy, where=self.url)
         if response.status_code >= 400:
             raise RemoteError(f"{self.url}: HTTP {response.status_code}: {response.text[:300]}")
         return response.json()["data"][0]["data"]

@@ -37,7 +37,7 @@ class OpenAIGenerator:
         self.name = f"{model}@{base_url}"
         self.base_url, self.model, self.api_key = base_url.rstrip("/"), model, api_key
         self.max_concurrency, self.timeout = max_concurrency, timeout
-        self.retry_policy = RetryPolicy(tries=max_retries + 1, backoff=backoff)
+        self.retry_policy = RetryPolicy(max_retries + 1, backoff, unreachable=_UNREACHABLE, transient=_TRANSIENT)
         self.supports_n: bool | None = None  # learnt from the first request that asks for n > 1
         self._model_checked = False
         # httpx pools and asyncio semaphores belong to one event loop; keep one of each per loop.
@@ -69,7 +69,7 @@ class OpenAIGenerator:
                 )
 
         try:
-            return await aretry(once, self.retry_policy, where=self.base_url, unreachable=_UNREACHABLE, transient=_TRANSIENT)
+            return await aretry(once, self.retry_policy, where=self.base_url)
         except openai.NotFoundError as exc:
             raise GeneratorError(await self._not_found(exc)) from exc
         except openai.BadRequestError as exc:
