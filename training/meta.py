@@ -19,7 +19,7 @@ def checkpoints(run_dir: str | Path) -> list[Path]:
     """`checkpoint-N` folders in step order, then the final model in the run folder itself."""
     run_dir = Path(run_dir)
     found = sorted((p for p in run_dir.glob("checkpoint-*") if p.is_dir()), key=_checkpoint_number)
-    if (run_dir / "config.json").exists():
+    if (run_dir / "config.json").exists() or (run_dir / "adapter_config.json").exists():  # a model or a LoRA adapter
         found.append(run_dir)
     return found
 
@@ -28,11 +28,10 @@ def meta_accuracy(verifier, rows: list[LabelledSolution], aggregation: str = "mi
     """How often the verifier judges a solution's final answer right: predicted correct when the
     aggregated score is at least `threshold`, truly correct per `LabelledSolution.outcome`."""
     from minos.verifier.aggregate import aggregate
+    from minos.verifier.symbolic import score_items
 
-    right = 0
-    for row in rows:
-        (scores,) = verifier.score(row.problem.question, [list(row.steps)])
-        right += (aggregate(scores, aggregation) >= threshold) == row.outcome
+    scores = score_items(verifier, [(row.problem.question, list(row.steps)) for row in rows])  # batched
+    right = sum((aggregate(s, aggregation) >= threshold) == row.outcome for row, s in zip(rows, scores, strict=True))
     return right / len(rows) if rows else 0.0
 
 
