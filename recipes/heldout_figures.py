@@ -1,0 +1,38 @@
+"""Score held-out sets ONCE with the shipped PRM and derive the default / hybrid:default / symbolic figures
+with the functions `minos eval processbench` calls (running that command three times costs two more passes
+of the PRM over the same rows).
+
+    python recipes/heldout_figures.py gsm8k_test_sub math500_sub     # reads data/NAME.jsonl
+"""
+
+import json
+import sys
+import time
+
+from minos.core.data import load_labelled
+from minos.verifier import load_verifier
+from minos.verifier.evaluate import processbench_metrics, sweep_thresholds
+from minos.verifier.symbolic import SymbolicVerifier, check_step, score_items
+
+neural = load_verifier("default")
+print("threshold", neural.threshold, flush=True)
+out = {}
+for name in sys.argv[1:]:
+    rows = load_labelled(f"data/{name}.jsonl")
+    items = [(r.problem.question, list(r.steps)) for r in rows]
+    t = time.time()
+    prm = neural.score_batch(items)
+    secs = time.time() - t
+    hybrid = [[0.0 if check_step(s).status == "wrong" else x for s, x in zip(steps, row)] for (_, steps), row in zip(items, prm)]
+    sym = score_items(SymbolicVerifier(), items)
+    out[name] = {
+        "rows": len(rows), "prm_seconds": secs,
+        "default": processbench_metrics(rows, prm, neural.threshold),
+        "hybrid": processbench_metrics(rows, hybrid, neural.threshold),
+        "symbolic": processbench_metrics(rows, sym, 0.5),
+        "default_sweep_upper_bound": {k: v for k, v in sweep_thresholds(rows, prm).items() if k != "sweep"},
+        "hybrid_sweep_upper_bound": {k: v for k, v in sweep_thresholds(rows, hybrid).items() if k != "sweep"},
+    }
+    print(name, json.dumps(out[name]), flush=True)
+    json.dump({"scores": prm, "ids": [r.problem.id for r in rows]}, open(f"data/{name}_prm_scores.json", "w"))
+json.dump(out, open("data/heldout.json", "w"), indent=1)
