@@ -23,7 +23,10 @@ for name in sys.argv[1:]:
     t = time.time()
     prm = neural.score_batch(items)
     secs = time.time() - t
-    hybrid = [[0.0 if check_step(s).status == "wrong" else x for s, x in zip(steps, row)] for (_, steps), row in zip(items, prm)]
+    hybrid = [
+        [0.0 if check_step(s).status == "wrong" else x for s, x in zip(steps, row, strict=True)]
+        for (_, steps), row in zip(items, prm, strict=True)
+    ]
     sym = score_items(SymbolicVerifier(), items)
     out[name] = {
         "rows": len(rows), "prm_seconds": secs,
