@@ -80,16 +80,15 @@ def threshold(
 
     chosen = _verifier(verifier)
     neural = getattr(chosen, "neural", chosen)
-    if write and not hasattr(neural, "scheme"):
+    if write and not hasattr(neural, "path"):
         fail(f"--write needs a checkpoint verifier (prm:DIR), not {verifier!r}", 2)
     try:
         figures = evaluate_processbench(file, chosen, sweep=True)
     except DataError as exc:
         fail(str(exc), 2)
     if write:
-        folder = Path(neural.name.split(":", 1)[1])
-        replace(neural.scheme, threshold=figures["threshold"]).save(folder)
-        figures["written"] = str(folder)
+        replace(neural.scheme, threshold=figures["threshold"]).save(neural.path)
+        figures["written"] = str(neural.path)
     _print(figures, as_json, f"dev threshold: {file.name}")
 
 

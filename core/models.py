@@ -75,7 +75,8 @@ def load_tokenizer(path: str | Path):
     from transformers import AutoTokenizer
 
     has_own = any(Path(path, f).exists() for f in ("tokenizer.json", "tokenizer.model", "tokenizer_config.json"))
-    tokenizer = AutoTokenizer.from_pretrained(path if has_own or base_of(path) is None else base_of(path))
+    base = None if has_own else base_of(path)
+    tokenizer = AutoTokenizer.from_pretrained(base or path)
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer

@@ -14,7 +14,7 @@ from fractions import Fraction
 from minos.core.answers import extract_answer
 from minos.core.steps import CALC_ANNOTATION, split_steps
 from minos.core.types import LabelledSolution, Problem
-from minos.verifier.symbolic import check_step, latex_value
+from minos.verifier.symbolic import MATH_SEGMENT, check_step, latex_value
 
 ERROR_TYPES = ("irrelevant", "accumulation", "calculation", "logical", "other")
 _SWAP = {"+": "-", "-": "+", "*": "/", "/": "*"}
@@ -196,9 +196,6 @@ def correct_row(problem: Problem, solution: str) -> LabelledSolution:
 
 # ---------------------------------------------------------------- LaTeX solutions (MATH)
 
-# Math segments of a LaTeX solution: $$...$$, \[...\], $...$, \(...\). Lazy bodies with no nesting:
-# linear time on any text.
-_MATH_SEGMENT = re.compile(r"\$\$(.+?)\$\$|\\\[(.+?)\\\]|\$([^$]+)\$|\\\((.+?)\\\)", re.DOTALL)
 _NUMBER_TEXT = re.compile(r"^\s*(\\boxed\{)?\s*(-?\d+(?:\.\d+)?)\s*(\})?\s*[.,]?\s*$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])|(?<=\\\])\s*(?=[A-Z])|\n+")
 _LATEX_SWAPS = [("+", "-"), ("-", "+"), ("\\cdot", "+"), ("\\times", "+")]
@@ -234,7 +231,7 @@ def _equations(step: str):
     """(start, end, lhs, rhs-number) of each `lhs = number` in the step's math whose lhs is arithmetic
     that evaluates to that number; offsets index the step text, the span being the number."""
     found = []
-    for segment in _MATH_SEGMENT.finditer(step):
+    for segment in MATH_SEGMENT.finditer(step):
         group = next(g for g in range(1, 5) if segment.group(g) is not None)
         body, base = segment.group(group), segment.start(group)
         sides, offset = [], 0

@@ -28,7 +28,7 @@ def meta_accuracy(verifier, rows: list[LabelledSolution], aggregation: str = "mi
     """How often the verifier judges a solution's final answer right: predicted correct when the
     aggregated score is at least `threshold`, truly correct per `LabelledSolution.outcome`."""
     from minos.verifier.aggregate import aggregate
-    from minos.verifier.symbolic import score_items
+    from minos.verifier.spec import score_items
 
     scores = score_items(verifier, [(row.problem.question, list(row.steps)) for row in rows])  # batched
     right = sum((aggregate(s, aggregation) >= threshold) == row.outcome for row, s in zip(rows, scores, strict=True))

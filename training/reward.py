@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from minos.core.models import load_tokenizer
 from minos.core.types import LabelledSolution
 from minos.training.settings import TrainSettings, last_checkpoint, load_trainable, trainer_arguments
+from minos.verifier.neural import accepts_logits_to_keep
 from minos.verifier.scheme import PRESETS, StepTagScheme
 
 
@@ -65,13 +66,6 @@ def _collate(pad_id: int):
     return collate
 
 
-def _supports_logits_to_keep(model) -> bool:
-    import inspect
-
-    base = model.get_base_model() if hasattr(model, "get_base_model") else model
-    return "logits_to_keep" in inspect.signature(base.forward).parameters
-
-
 def tag_logits(model, batch: dict, good_id: int, bad_id: int):
     """([good, bad] logits at every labelled tag, in float32; their soft labels). The LM head runs only at
     the tag columns where the model allows it: with Gemma's 262k vocabulary the head over every position
@@ -79,7 +73,7 @@ def tag_logits(model, batch: dict, good_id: int, bad_id: int):
 
     targets = batch["tag_targets"]
     inputs = {k: v for k, v in batch.items() if k != "tag_targets"}
-    if _supports_logits_to_keep(model):
+    if accepts_logits_to_keep(model):
         keep = (targets >= 0).any(0).nonzero().flatten()
         inputs["logits_to_keep"] = keep.to(targets.device)
         targets = targets[:, keep]

@@ -51,7 +51,7 @@ def evaluate_processbench(
     trained, stored in minos_verifier.json), else 0.5. `sweep` reports the best threshold instead: that
     figure is tuned on the data it is measured on, so it is an upper bound, not a result."""
     from minos.core.data import load_labelled
-    from minos.verifier.symbolic import score_items
+    from minos.verifier.spec import score_items
 
     samples = load_labelled(path, on_error=on_error)
     scores = score_items(verifier, [(s.problem.question, list(s.steps)) for s in samples])
@@ -117,7 +117,7 @@ def rerank_metrics(rows: list[dict], scores: list[list[list[float]]]) -> dict:
 
 def evaluate_rerank(path: str | Path, verifier) -> dict:
     from minos.core.steps import split_steps
-    from minos.verifier.symbolic import score_items
+    from minos.verifier.spec import score_items
 
     rows = load_rerank(path)
     items = [(r["question"], split_steps(s) or [s]) for r in rows for s in r["solutions"]]

@@ -18,6 +18,12 @@ from pathlib import Path
 from minos.verifier.scheme import PRESETS, StepTagScheme
 
 
+def accepts_logits_to_keep(model) -> bool:
+    """Whether the model (or, under a peft wrapper, its base) can run its LM head at chosen columns only."""
+    base = model.get_base_model() if hasattr(model, "get_base_model") else model
+    return "logits_to_keep" in inspect.signature(base.forward).parameters
+
+
 class NeuralVerifier:
     """Scores steps with a PRM (or only the final step with an ORM) read at the step tags."""
 
@@ -44,6 +50,7 @@ class NeuralVerifier:
             scheme = replace(scheme, mode=mode)
         self.scheme = scheme
         self.threshold = scheme.threshold
+        self.path = Path(path)
         self.name = f"{scheme.mode}:{path}"
         self.max_length, self.batch_size = max_length, batch_size
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -62,7 +69,7 @@ class NeuralVerifier:
                 model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
         self.model = model.to(self.device).eval()
         self.tag_id, self.good_id, self.bad_id = scheme.token_ids(self.tokenizer)
-        self._head_at_tags = scheme.head == "lm" and "logits_to_keep" in inspect.signature(self.model.forward).parameters
+        self._head_at_tags = scheme.head == "lm" and accepts_logits_to_keep(self.model)
         self._lock = threading.Lock()
 
     def encode(self, question: str, steps: list[str] | tuple[str, ...]) -> list[int]:

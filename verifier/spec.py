@@ -34,6 +34,15 @@ class NullVerifier:
         return [[1.0] * len(steps) for steps in solutions]
 
 
+def score_items(verifier, items) -> list[list[float]]:
+    """Scores of (question, steps) pairs from many problems: one batched call where the verifier has
+    `score_batch` (neural ones), else one `score` call per pair."""
+    batch = getattr(verifier, "score_batch", None)
+    if batch is not None:
+        return batch(items)
+    return [verifier.score(question, [steps])[0] for question, steps in items]
+
+
 def load_verifier(spec: str, **kwargs) -> Verifier:
     """Build the verifier a SPEC string names (see the module doc)."""
     if spec == "default":

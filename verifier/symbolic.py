@@ -38,7 +38,7 @@ _INLINE = re.compile(rf"(?<![\w.^*/+\-$])({_EXPR})\s*+=\s*+(-?{_NUM})(?![\w^*/(]
 _MAX_EXPR = 200
 # display $$...$$ (first, so its dollars never pair with an inline one), inline $...$ / \(...\), display
 # \[...\]; lazy, unnested bodies keep the scan linear
-_LATEX = re.compile(r"\$\$(.+?)\$\$|\$([^$]+)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
+MATH_SEGMENT = re.compile(r"\$\$(.+?)\$\$|\$([^$]+)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 _SAFE = re.compile(r"^[\d\s.+\-*/()]+$")
 _PLAIN = str.maketrans({",": None, "$": None, "×": "*", "÷": "/", "–": "-", "−": "-"})
 
@@ -91,7 +91,7 @@ def _show(value: Fraction) -> str:
 
 def _latex_claims(step: str) -> list[tuple[str, str, tuple[str, str]]]:
     claims = []
-    for match in _LATEX.finditer(step):
+    for match in MATH_SEGMENT.finditer(step):
         body = next(g for g in match.groups() if g is not None).strip()
         sides = [s.strip() for s in body.split("=")]
         if len(sides) < 2 or any(not s for s in sides):
@@ -217,6 +217,8 @@ class HybridVerifier:
         return self.score_batch([(question, steps) for steps in solutions])
 
     def score_batch(self, items) -> list[list[float]]:
+        from minos.verifier.spec import score_items
+
         scores = score_items(self.neural, items)
         out = []
         for (_, steps), row in zip(items, scores, strict=True):
@@ -227,11 +229,3 @@ class HybridVerifier:
                 out.append([0.0 if w else s for w, s in zip(wrong, row, strict=True)])
         return out
 
-
-def score_items(verifier, items) -> list[list[float]]:
-    """Scores of (question, steps) pairs from many problems: one batched call where the verifier has
-    `score_batch` (neural ones), else one `score` call per pair."""
-    batch = getattr(verifier, "score_batch", None)
-    if batch is not None:
-        return batch(items)
-    return [verifier.score(question, [steps])[0] for question, steps in items]
