@@ -228,3 +228,24 @@ def test_training_killed_mid_run_resumes_from_its_last_checkpoint(tiny_lm, injec
     assert int(total) > done[-1] and done[-1] >= 4
     assert int(total) - done[-1] <= int(run_here) <= int(total) - done[-1] + 2 < int(total)
     assert (out / "adapter_model.safetensors").exists()
+
+
+def test_dev_threshold_is_written_beside_the_checkpoint_and_used(stage2, injected, tmp_path):
+    from minos.cli.main import app
+    from minos.core.data import write_jsonl_atomic
+    from minos.verifier import load_verifier
+    from minos.verifier.evaluate import evaluate_processbench, sweep_thresholds
+    from typer.testing import CliRunner
+
+    out = stage2[0]
+    dev = tmp_path / "dev.jsonl"
+    write_jsonl_atomic(dev, [r.to_dict() for r in injected])
+    result = CliRunner().invoke(app, ["eval", "threshold", str(dev), "--verifier", f"prm:{out}", "--write", "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.stdout)
+    verifier = load_verifier(f"prm:{out}")
+    assert verifier.threshold == figures["threshold"] == json.loads((out / "minos_verifier.json").read_text())["threshold"]
+    scores = verifier.score_batch([(r.problem.question, list(r.steps)) for r in injected])
+    assert figures["f1"] == sweep_thresholds(injected, scores)["f1"]
+    # processbench with no --threshold reads the stored one
+    assert evaluate_processbench(dev, verifier)["threshold"] == figures["threshold"]
