@@ -38,22 +38,21 @@ def batch(
 ) -> None:
     """Solve every problem of a dataset. Ctrl-C leaves OUTPUT valid; --resume carries on where it stopped."""
     import asyncio
+    import itertools
 
-    from minos.core.data import DataError, load_problems
+    from minos.core.data import DataError, iter_problems, read_jsonl
     from rich.console import Console
 
     console = Console(stderr=True)
     errors: list[DataError] = []
-    try:
-        problems = load_problems(
+    try:  # streamed: a 100,000-line input is read as workers free up, never loaded whole
+        problems = iter_problems(
             input, question_field=question_field, answer_field=answer_field, id_field=id_field,
             on_error="raise" if strict else "skip", errors=errors,
         )
     except DataError as exc:
         fail(str(exc), 2)
-    for error in errors:
-        console.print(f"[yellow]skipped[/] {error}")
-    problems = problems[:limit] if limit is not None else problems
+    problems = itertools.islice(problems, limit) if limit is not None else problems
     strategies = [s.strip() for s in strategy.split(",") if s.strip()]
     if not strategies:
         fail("--strategy names no strategy", 2)
@@ -62,23 +61,29 @@ def batch(
         beam_width=beam_width, max_steps=max_steps, max_tokens=max_tokens, temperature=temperature,
         aggregation=aggregation, seed=seed,
     )
-    from minos.cli.batch_run import BatchStopped, run_batch, summary_table
+    from minos.cli.batch_run import BatchStopped, Tally, run_batch, summary_table
 
     try:
-        rows = asyncio.run(run_batch(problems, configs, output, resume=resume, concurrency=concurrency, console=console))
+        asyncio.run(run_batch(problems, configs, output, resume=resume, concurrency=concurrency, console=console))
+    except DataError as exc:  # --strict: the first bad row ends the run; what finished is kept
+        fail(f"{exc}; {output} holds every finished problem", 2)
     except BatchStopped as exc:
         fail(f"{exc}; {output} holds every finished problem; once the server is up: {_resume_command()}")
     except KeyboardInterrupt:
         console.print(f"[yellow]interrupted[/]: {output} holds every finished problem; rerun with --resume")
         raise typer.Exit(130) from None
-    console.print(summary_table(rows, strategies))
+    finally:
+        for error in errors:
+            console.print(f"[yellow]skipped[/] {error}")
+    tally = Tally.of(read_jsonl(output))
+    console.print(summary_table(tally, strategies))
     if plot is not None:
         from minos.cli.batch_run import plot_accuracy_vs_n
 
-        plot_accuracy_vs_n(rows, strategies, configs, plot)
+        plot_accuracy_vs_n(output, strategies, configs, plot)
         console.print(f"plot: {plot}")
-    if rows and all(r.get("error") for r in rows):
-        fail("every problem failed; first error: " + rows[0]["error"])
+    if tally.lines and all(x.failed == x.problems for x in tally.lines.values()):
+        fail("every problem failed; first error: " + next(r["error"] for r in read_jsonl(output) if r.get("error")))
 
 
 def _resume_command() -> str:

@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from minos.core.data import read_jsonl, write_jsonl_atomic
+from minos.core.data import read_jsonl, write_lines_atomic
 from minos.core.retry import ServerUnreachable
 
 # consecutive problems that could not reach a server, with no success between them, before a batch stops:
@@ -34,95 +36,173 @@ def _unreachable(exc: BaseException) -> ServerUnreachable | None:
     return None
 
 
-async def run_batch(problems, configs: dict, output: Path, *, resume: bool, concurrency: int, console) -> list[dict]:
-    """Solve problems x strategies, appending one line per finished solve; returns all rows in input order."""
+def _line(row: dict) -> bytes:
+    return (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def _rewrite(output: Path, rows: Iterable[dict]) -> dict[tuple[str, str], int]:
+    """Stream rows into `output` (atomically); returns each row's byte offset, so rows never sit in memory."""
+    offsets: dict[tuple[str, str], int] = {}
+    position = 0
+
+    def lines():
+        nonlocal position
+        for row in rows:
+            offsets[_key(row)] = position
+            line = _line(row)
+            position += len(line)
+            yield line
+
+    write_lines_atomic(output, lines())
+    return offsets
+
+
+def _row_at(handle, offset: int) -> dict:
+    handle.seek(offset)
+    return json.loads(handle.readline())
+
+
+async def run_batch(problems: Iterable, configs: dict, output: Path, *, resume: bool, concurrency: int, console) -> None:
+    """Solve problems x strategies, appending one line per finished solve; OUTPUT ends in input order.
+
+    Problems are taken from the iterable as workers free up and results go straight to disk, so memory
+    stays flat however long the input is (only ids and byte offsets are kept).
+    """
     from minos.solver import asolve
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-    done: dict[tuple[str, str], dict] = {}
-    if resume and output.exists():
-        # rows that ended in an error are dropped, so --resume retries them
-        done = {_key(r): r for r in read_jsonl(output) if not r.get("error")}
-    # rewrite what is kept (drops a torn last line and failed rows) before appending
-    write_jsonl_atomic(output, list(done.values()))
-    todo = [(p, s) for p in problems for s in configs if (p.id, s) not in done]
-    semaphore = asyncio.Semaphore(concurrency)
-    graded = [r for r in done.values() if r.get("correct") is not None]
-    stats = {"right": sum(bool(r["correct"]) for r in graded), "graded": len(graded)}
+    # keep what is finished (a torn last line and failed rows are dropped, so --resume retries failures)
+    previous = (r for r in read_jsonl(output) if not r.get("error")) if resume and output.exists() else ()
+    offsets = _rewrite(output, previous)
+    order: dict[tuple[str, str], None] = {}  # every (id, strategy) of the input, in input order
+    tally = Tally()
     unreachable: list[ServerUnreachable] = []  # the current run of failures with no success between
     stop = asyncio.Event()
 
-    with output.open("a", encoding="utf-8") as sink, Progress(
+    def todo():
+        for problem in problems:
+            for strategy in configs:
+                key = (problem.id, strategy)
+                if key in order:
+                    continue  # a repeated id is solved once
+                order[key] = None
+                if key not in offsets:
+                    yield problem, strategy
+
+    work = todo()  # shared by the workers; each pulls the next pair when it is free
+
+    with output.open("ab") as sink, Progress(
         TextColumn("[bold]solving"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[acc]}"),
         TimeElapsedColumn(), console=console,
     ) as progress:
-        task = progress.add_task("solve", total=len(todo), acc="")
+        task = progress.add_task("solve", total=None, acc="")
 
         async def one(problem, strategy: str) -> None:
-            async with semaphore:
+            started = time.perf_counter()
+            try:
+                result = await asolve(problem.question, configs[strategy], reference=problem.reference, problem_id=problem.id)
+                row = result.to_dict()
+                unreachable.clear()
+            except Exception as exc:  # one failed problem is recorded; the run goes on
+                dead = _unreachable(exc)
+                if dead is not None:
+                    unreachable.append(dead)
+                    if len(unreachable) >= UNREACHABLE_LIMIT:
+                        stop.set()
+                        for other in workers:  # problems still waiting on the dead server: left for --resume
+                            if other is not asyncio.current_task():
+                                other.cancel()
+                row = {
+                    "id": problem.id, "problem": problem.to_dict(), "strategy": strategy, "answer": None,
+                    "correct": None, "error": f"{type(exc).__name__}: {exc}",
+                    "seconds": time.perf_counter() - started,
+                }
+            # one write of one whole line, from the loop thread: lines never interleave or tear on Ctrl-C
+            offsets[(problem.id, strategy)] = sink.tell()
+            sink.write(_line(row))
+            sink.flush()
+            tally.add(row)
+            progress.update(task, advance=1, acc=tally.progress())
+
+        async def worker() -> None:
+            for problem, strategy in work:
                 if stop.is_set():
                     return  # left for --resume
-                started = time.perf_counter()
-                try:
-                    result = await asolve(problem.question, configs[strategy], reference=problem.reference, problem_id=problem.id)
-                    row = result.to_dict()
-                    unreachable.clear()
-                except Exception as exc:  # one failed problem is recorded; the run goes on
-                    dead = _unreachable(exc)
-                    if dead is not None:
-                        unreachable.append(dead)
-                        if len(unreachable) >= UNREACHABLE_LIMIT:
-                            stop.set()
-                            for other in tasks:  # problems still waiting on the dead server: left for --resume
-                                if other is not asyncio.current_task():
-                                    other.cancel()
-                    row = {
-                        "id": problem.id, "problem": problem.to_dict(), "strategy": strategy, "answer": None,
-                        "correct": None, "error": f"{type(exc).__name__}: {exc}",
-                        "seconds": time.perf_counter() - started,
-                    }
-            # one write of one whole line, from the loop thread: lines never interleave or tear on Ctrl-C
-            sink.write(json.dumps(row, ensure_ascii=False) + "\n")
-            sink.flush()
-            done[(problem.id, strategy)] = row
-            if row.get("correct") is not None:
-                stats["graded"] += 1
-                stats["right"] += bool(row["correct"])
-            acc = f"acc {stats['right'] / stats['graded']:.1%} of {stats['graded']}" if stats["graded"] else ""
-            progress.update(task, advance=1, acc=acc)
+                await one(problem, strategy)
 
-        tasks = [asyncio.ensure_future(one(p, s)) for p, s in todo]
-        await asyncio.gather(*tasks, return_exceptions=True)
-        for done_task in tasks:  # a bug inside `one` must not pass silently as a cancelled or lost problem
-            if not done_task.cancelled() and done_task.exception() is not None:
-                raise done_task.exception()
-    ordered = [done[(p.id, s)] for p in problems for s in configs if (p.id, s) in done]
-    write_jsonl_atomic(output, ordered)  # the finished file is in input order, like an uninterrupted run
+        workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
+        try:
+            await asyncio.gather(*workers, return_exceptions=True)
+            for done in workers:  # a bug (or a bad row under --strict) must not pass silently
+                if not done.cancelled() and done.exception() is not None:
+                    raise done.exception()
+        finally:
+            for pending in workers:
+                pending.cancel()
+    # the finished file is in input order, like an uninterrupted run; rows of problems no longer in the
+    # input (a smaller --limit on resume) stay, after them
+    ordered = [k for k in order if k in offsets] + [k for k in offsets if k not in order]
+    with output.open("rb") as source:
+        _rewrite(output, (_row_at(source, offsets[k]) for k in ordered))
     for config in configs.values():
         await config.generator.aclose()
     if stop.is_set():
         raise BatchStopped(f"stopped after {len(unreachable)} problems in a row could not reach the server: {unreachable[-1]}")
-    return ordered
 
 
-def summary_table(rows: list[dict], strategies: list[str]):
+@dataclass
+class _Line:
+    problems: int = 0
+    graded: int = 0
+    right: int = 0
+    failed: int = 0
+    tokens: int = 0
+    seconds: float = 0.0
+
+
+@dataclass
+class Tally:
+    """Per-strategy counts over a stream of result rows (the summary never needs the rows themselves)."""
+
+    lines: dict[str, _Line] = field(default_factory=dict)
+
+    def add(self, row: dict) -> None:
+        line = self.lines.setdefault(row.get("strategy", ""), _Line())
+        line.problems += 1
+        line.failed += bool(row.get("error"))
+        line.tokens += row.get("usage", {}).get("completion_tokens", 0)
+        line.seconds += row.get("seconds", 0.0)
+        if row.get("correct") is not None:
+            line.graded += 1
+            line.right += bool(row["correct"])
+
+    def progress(self) -> str:
+        graded = sum(x.graded for x in self.lines.values())
+        right = sum(x.right for x in self.lines.values())
+        return f"acc {right / graded:.1%} of {graded}" if graded else ""
+
+    @classmethod
+    def of(cls, rows: Iterable[dict]) -> Tally:
+        tally = cls()
+        for row in rows:
+            tally.add(row)
+        return tally
+
+
+def summary_table(tally: Tally, strategies: list[str]):
     from rich.table import Table
 
     table = Table(title="minos batch")
     for column in ("strategy", "problems", "accuracy", "failed", "tokens", "seconds"):
         table.add_column(column, justify="right" if column != "strategy" else "left")
     for strategy in strategies:
-        mine = [r for r in rows if r.get("strategy") == strategy]
-        graded = [r for r in mine if r.get("correct") is not None]
-        accuracy = f"{sum(r['correct'] for r in graded) / len(graded):.1%}" if graded else "-"
-        tokens = sum(r.get("usage", {}).get("completion_tokens", 0) for r in mine)
-        seconds = sum(r.get("seconds", 0.0) for r in mine)
-        failed = sum(1 for r in mine if r.get("error"))
-        table.add_row(strategy, str(len(mine)), accuracy, str(failed), str(tokens), f"{seconds:.1f}")
+        line = tally.lines.get(strategy, _Line())
+        accuracy = f"{line.right / line.graded:.1%}" if line.graded else "-"
+        table.add_row(strategy, str(line.problems), accuracy, str(line.failed), str(line.tokens), f"{line.seconds:.1f}")
     return table
 
 
-def accuracy_at_k(rows: list[dict], strategy: str, k: int, aggregation: str) -> float | None:
+def accuracy_at_k(rows: Iterable[dict], strategy: str, k: int, aggregation: str) -> float | None:
     """Accuracy when only the first k recorded candidates of each problem are used (one run, many n)."""
     from minos.core.answers import answers_equal
     from minos.core.types import Candidate
@@ -147,7 +227,8 @@ def accuracy_at_k(rows: list[dict], strategy: str, k: int, aggregation: str) -> 
     return right / graded if graded else None
 
 
-def plot_accuracy_vs_n(rows: list[dict], strategies: list[str], configs: dict, path: Path) -> None:
+def plot_accuracy_vs_n(results: Path, strategies: list[str], configs: dict, path: Path) -> None:
+    """Accuracy against n from one results file, read as a stream once per point."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -159,7 +240,7 @@ def plot_accuracy_vs_n(rows: list[dict], strategies: list[str], configs: dict, p
         if strategy in ("beam_search", "dvts", "greedy"):
             continue  # search results are not prefixes of a larger run
         ks = [k for k in (1, 2, 4, 8, 16, 32, 64, 128, 256) if k <= config.n] or [config.n]
-        accs = [accuracy_at_k(rows, strategy, k, config.aggregation) for k in ks]
+        accs = [accuracy_at_k(read_jsonl(results), strategy, k, config.aggregation) for k in ks]
         ax.plot(ks, [a if a is not None else float("nan") for a in accs], marker="o", label=strategy)
     ax.set_xscale("log", base=2)
     ax.set_xlabel("n (samples)")

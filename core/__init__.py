@@ -1,7 +1,14 @@
 """Shared core of Minos: data types, step segmentation, answer grading and dataset I/O."""
 
 from minos.core.answers import answer_classes, answers_equal, extract_answer, normalize_answer
-from minos.core.data import DataError, load_labelled, load_problems, read_jsonl, write_jsonl_atomic
+from minos.core.data import (
+    DataError,
+    iter_problems,
+    load_labelled,
+    load_problems,
+    read_jsonl,
+    write_jsonl_atomic,
+)
 from minos.core.steps import join_steps, split_steps
 from minos.core.types import Candidate, LabelledSolution, Problem, SolveResult, Usage
 
@@ -15,6 +22,7 @@ __all__ = [
     "answer_classes",
     "answers_equal",
     "extract_answer",
+    "iter_problems",
     "join_steps",
     "load_labelled",
     "load_problems",

@@ -81,8 +81,11 @@ def _rows(path: Path, errors: list[DataError] | None, on_error: OnError) -> Iter
     elif suffix == ".parquet":
         import pyarrow.parquet as pq  # optional: `pip install minos[data]`
 
-        for index, row in enumerate(pq.read_table(path).to_pylist()):
-            yield f"row {index}", row
+        index = 0
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):  # streamed, like JSONL
+            for row in batch.to_pylist():
+                yield f"row {index}", row
+                index += 1
     else:
         raise DataError(path, 0, f"unknown file type {suffix!r} (use .jsonl, .json, .csv, .tsv or .parquet)")
 
@@ -103,25 +106,29 @@ def _fail(error: DataError, errors: list[DataError] | None, on_error: OnError) -
         errors.append(error)
 
 
-def _read(
+def _iter(
     path: str | Path,
     convert: Callable[[Any, int | str], Any],
     on_error: OnError,
     errors: list[DataError] | None,
-) -> list[Any]:
+) -> Iterator[Any]:
     path = Path(path)
-    if not path.exists():
+    if not path.exists():  # checked now, not at the first row, so a wrong path fails before any work starts
         raise DataError(path, 0, "no such file")
-    out = []
+    return _converted(path, convert, on_error, errors)
+
+
+def _converted(path: Path, convert: Callable[[Any, int | str], Any], on_error: OnError, errors: list[DataError] | None) -> Iterator[Any]:
     for where, row in _rows(path, errors, on_error):
         try:
             if not isinstance(row, dict):
                 raise ValueError(f"expected an object, got {type(row).__name__}")
-            out.extend(convert(row, where))
+            converted = convert(row, where)
         except (KeyError, ValueError, TypeError) as exc:
             reason = f"missing field {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
             _fail(DataError(path, where, reason), errors, on_error)
-    return out
+            continue
+        yield from converted
 
 
 # ------------------------------------------------------------------------------------------ problems
@@ -143,7 +150,23 @@ def load_problems(
     on_error: OnError = "raise",
     errors: list[DataError] | None = None,
 ) -> list[Problem]:
-    """Read problems from GSM8K, MATH, MATH-500 or any JSONL / JSON / CSV / Parquet file.
+    """All problems of a file as a list (see `iter_problems`)."""
+    return list(iter_problems(
+        path, question_field=question_field, answer_field=answer_field, id_field=id_field,
+        on_error=on_error, errors=errors,
+    ))
+
+
+def iter_problems(
+    path: str | Path,
+    *,
+    question_field: str | None = None,
+    answer_field: str | None = None,
+    id_field: str | None = None,
+    on_error: OnError = "raise",
+    errors: list[DataError] | None = None,
+) -> Iterator[Problem]:
+    """Read problems one at a time (JSONL and Parquet are streamed, never loaded whole) from GSM8K, MATH, MATH-500 or any JSONL / JSON / CSV / Parquet file.
 
     Without field names the schema is recognised from the keys: `question`/`answer` (GSM8K: the
     reference is what follows `####`), `problem`/`solution` (MATH: the last `\\boxed{}`), `problem`/
@@ -176,7 +199,7 @@ def load_problems(
         pid = str(row[i_field]) if i_field is not None else f"{stem}-{where}".replace(" ", "")
         return [Problem(id=pid, question=_text(row, q_field), reference=reference, source=stem)]
 
-    return _read(path, convert, on_error, errors)
+    return _iter(path, convert, on_error, errors)
 
 
 # ------------------------------------------------------------------------------- step-labelled files
@@ -263,7 +286,7 @@ def load_labelled(
     def convert(row: dict, where: int | str) -> list[LabelledSolution]:
         return _LABELLED[format or _sniff_labelled(row)](row, where, source)
 
-    return _read(path, convert, on_error, errors)
+    return list(_iter(path, convert, on_error, errors))
 
 
 # ------------------------------------------------------------------------------------------- writing
@@ -287,13 +310,18 @@ def _umask() -> int:
 
 def write_jsonl_atomic(path: str | Path, rows: Iterable[dict]) -> None:
     """Write rows to a temporary file and rename it over `path`: a crash never leaves half a file."""
+    write_lines_atomic(path, ((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8") for row in rows))
+
+
+def write_lines_atomic(path: str | Path, lines: Iterable[bytes]) -> None:
+    """Stream encoded lines into a temporary file, then rename it over `path` (the rows need not fit in memory)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            for row in rows:
-                handle.write(json.dumps(row, ensure_ascii=False) + "\n")
+        with os.fdopen(fd, "wb") as handle:
+            for line in lines:
+                handle.write(line)
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; the result should look like any file we write

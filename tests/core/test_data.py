@@ -4,6 +4,7 @@ import pytest
 from minos.core import (
     DataError,
     LabelledSolution,
+    iter_problems,
     load_labelled,
     load_problems,
     read_jsonl,
@@ -164,3 +165,17 @@ def test_a_non_utf8_whole_file_is_one_line_naming_the_byte(tmp_path, suffix):
                      else "question,answer\ncafé,1\n".encode("latin-1"))
     with pytest.raises(DataError, match=r"latin1\.(json|csv):byte \d+: not UTF-8 text"):
         load_problems(path)
+
+
+def test_iter_problems_streams_rows_before_a_later_bad_line(tmp_path):
+    path = tmp_path / "p.jsonl"
+    path.write_text('{"question": "1+1?", "answer": "2"}\n{"question": "2+2?", "answer": "4"}\nnot json\n')
+    rows = iter_problems(path)  # strict: the bad line raises only when reached
+    assert [next(rows).reference, next(rows).reference] == ["2", "4"]
+    with pytest.raises(DataError, match=r"p\.jsonl:3: not valid JSON"):
+        next(rows)
+
+
+def test_iter_problems_checks_the_path_at_once(tmp_path):
+    with pytest.raises(DataError, match="no such file"):
+        iter_problems(tmp_path / "missing.jsonl")  # before any row is asked for
