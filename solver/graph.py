@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import asyncio
 import math
+import threading
 import time
 import weakref
+from collections.abc import Awaitable, Callable
 from typing import Any, Literal
 
+from langchain_core.runnables import RunnableLambda
 from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
@@ -47,11 +50,36 @@ def _score_of(config: SolverConfig, candidate: Candidate) -> float:
     return aggregate(candidate.step_scores, config.aggregation) if candidate.step_scores else 1.0
 
 
+_LOOP: asyncio.AbstractEventLoop | None = None
+_LOOP_LOCK = threading.Lock()
+
+
+def wait_for(coroutine: Awaitable) -> Any:
+    """Run a coroutine on Minos's own event loop (a daemon thread) and wait for it.
+
+    Sync callers (`graph.invoke`, `graph.stream`, `solve`, a sync parent graph, a notebook whose loop is
+    already running) all come here. One long-lived loop, not `asyncio.run` per call: the generators'
+    HTTP clients belong to the loop that made them. The caller's context (LangGraph's config and stream
+    writer) goes with the coroutine, so custom events still reach a sync `stream`.
+    """
+    global _LOOP
+    with _LOOP_LOCK:
+        if _LOOP is None:
+            _LOOP = asyncio.new_event_loop()
+            threading.Thread(target=_LOOP.run_forever, name="minos-loop", daemon=True).start()
+    return asyncio.run_coroutine_threadsafe(coroutine, _LOOP).result()
+
+
+def _node(action: Callable[[SolveState], Awaitable[dict[str, Any]]]) -> RunnableLambda:
+    """An async node that also runs under `invoke` / `stream` (on the background loop)."""
+    return RunnableLambda(lambda state: wait_for(action(state)), afunc=action, name=action.__name__)
+
+
 def build_graph(config: SolverConfig, *, checkpointer=None):
     """A compiled LangGraph graph that solves `{"question": ...}` into `{"answer", "support", "result"}`.
 
-    It can run alone (`ainvoke`, `astream`), be added as a node of a parent graph (shared keys
-    `question` / `answer`), and take a checkpointer.
+    It runs under `invoke`, `stream`, `ainvoke` and `astream`, alone or as a node of a parent graph
+    (shared keys `question` / `answer`), and takes a checkpointer.
     """
     mode, needs_verifier = S.STRATEGIES[config.strategy]
     if needs_verifier and config.verifier is None:
@@ -247,7 +275,9 @@ def build_graph(config: SolverConfig, *, checkpointer=None):
         return "resample"
 
     graph = StateGraph(SolveState, input_schema=SolveInput, output_schema=SolveOutput)
-    for node in (sample, score, prune, resample, vote, finish):
+    for node in (sample, score, vote, finish):
+        graph.add_node(node.__name__, _node(node))
+    for node in (prune, resample):
         graph.add_node(node.__name__, node)
     graph.add_edge(START, "sample")
     graph.add_edge("sample", "score")
@@ -287,13 +317,5 @@ async def asolve(question: str, config: SolverConfig, *, reference: str | None =
 
 
 def solve(question: str, config: SolverConfig, *, reference: str | None = None, problem_id: str = "") -> SolveResult:
-    """Synchronous `asolve`, for scripts and notebooks without an event loop."""
-
-    async def run() -> SolveResult:
-        try:
-            return await asolve(question, config, reference=reference, problem_id=problem_id)
-        finally:
-            # HTTP clients belong to this event loop, which ends here: close them while it still runs
-            await config.generator.aclose()
-
-    return asyncio.run(run())
+    """Synchronous `asolve`, for scripts and notebooks (a running loop in this thread is fine)."""
+    return wait_for(asolve(question, config, reference=reference, problem_id=problem_id))

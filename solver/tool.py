@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from langchain_core.tools import StructuredTool
 from minos.solver.config import SolverConfig
-from minos.solver.graph import asolve
+from minos.solver.graph import asolve, wait_for
 
 
 def as_tool(config: SolverConfig, *, name: str = "solve_math") -> StructuredTool:
@@ -15,9 +15,7 @@ def as_tool(config: SolverConfig, *, name: str = "solve_math") -> StructuredTool
         return f"{result.answer} (support {result.support:.2f}, {len(result.candidates)} candidates)"
 
     def run_sync(problem: str) -> str:
-        import asyncio
-
-        return asyncio.run(run(problem))
+        return wait_for(run(problem))
 
     return StructuredTool.from_function(
         func=run_sync,
