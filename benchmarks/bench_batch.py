@@ -73,8 +73,10 @@ def main(quick: bool = False) -> None:
                 output = Path(tmp) / "out.jsonl"
                 out = subprocess.run(
                     [sys.executable, "-m", "benchmarks.bench_batch", "--child", str(input), str(output), str(int(whole))],
-                    check=True, capture_output=True, text=True,
+                    capture_output=True, text=True,
                 )
+                if out.returncode != 0:
+                    raise RuntimeError(f"benchmark child failed:\n{out.stderr[-2000:]}")
                 got = json.loads(out.stdout.strip().splitlines()[-1])
                 table.append([f"{lines:,}", f"{input.stat().st_size / 1e6:.0f}", "loaded whole" if whole else "streamed",
                               got["rows"], got["rss_mb"], got["rows"] / got["seconds"]])
