@@ -25,7 +25,7 @@ class _Instant:
 
     name = "instant"
 
-    async def complete(self, prompt, params):
+    async def complete(self, prompt, params, *, messages=None):
         from minos.core.types import Usage
         from minos.solver.generators.base import Completion
 

@@ -19,10 +19,10 @@ class _Timed:
     def __init__(self, inner, intervals: list) -> None:
         self.inner, self.intervals, self.name = inner, intervals, inner.name
 
-    async def complete(self, prompt, params):
+    async def complete(self, prompt, params, *, messages=None):
         started = time.perf_counter()
         try:
-            return await self.inner.complete(prompt, params)
+            return await self.inner.complete(prompt, params, messages=messages)
         finally:
             self.intervals.append((started, time.perf_counter()))
 
@@ -80,7 +80,7 @@ class _Instant:
 
     name = "instant"
 
-    async def complete(self, prompt, params):
+    async def complete(self, prompt, params, *, messages=None):
         from minos.core.types import Usage
         from minos.solver.generators import Completion
 

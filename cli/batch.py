@@ -6,7 +6,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from minos.cli.common import GeneratorOpt, ModelOpt, TemplateOpt, VerifierOpt, build_configs, fail
+from minos.cli.common import (
+    ApiKeyOpt,
+    EndpointOpt,
+    GeneratorOpt,
+    ModelOpt,
+    TemplateOpt,
+    VerifierOpt,
+    build_configs,
+    fail,
+)
 
 app = typer.Typer()
 
@@ -19,6 +28,8 @@ def batch(
     n: Annotated[int, typer.Option("--n", "-n", min=1)] = 4,
     generator: GeneratorOpt = "default",
     model: ModelOpt = None,
+    endpoint: EndpointOpt = "auto",
+    api_key: ApiKeyOpt = None,
     verifier: VerifierOpt = "hybrid:default",
     template: TemplateOpt = "fewshot",
     concurrency: Annotated[int, typer.Option(min=1, help="problems solved at once")] = 4,
@@ -57,7 +68,7 @@ def batch(
     if not strategies:
         fail("--strategy names no strategy", 2)
     configs = build_configs(
-        generator=generator, model=model, verifier=verifier, strategies=strategies, template=template, n=n,
+        generator=generator, model=model, endpoint=endpoint, api_key=api_key, verifier=verifier, strategies=strategies, template=template, n=n,
         beam_width=beam_width, max_steps=max_steps, max_tokens=max_tokens, temperature=temperature,
         aggregation=aggregation, seed=seed,
     )

@@ -26,6 +26,15 @@ VerifierOpt = Annotated[
         "presets) or http://HOST:PORT/v1#MODEL (vLLM pooling)",
     ),
 ]
+EndpointOpt = Annotated[
+    str,
+    typer.Option(
+        help="http:// generators: auto (completions, falling back to chat when the server has none), completions or chat",
+    ),
+]
+ApiKeyOpt = Annotated[
+    str | None, typer.Option("--api-key", envvar="OPENAI_API_KEY", help="API key of an http:// generator (or OPENAI_API_KEY)")
+]
 TemplateOpt = Annotated[
     str, typer.Option("--template", help="prompt template: fewshot (base models) or chat:TOKENIZER_PATH")
 ]
@@ -59,7 +68,8 @@ def _conversion_notice(generator: str) -> None:
 
 
 def build_configs(
-    *, generator: str, model: str | None, verifier: str, strategies: list[str], template: str, **settings
+    *, generator: str, model: str | None, verifier: str, strategies: list[str], template: str,
+    endpoint: str = "auto", api_key: str | None = None, **settings,
 ) -> dict:
     """One SolverConfig per strategy, sharing one generator and one verifier (models load once)."""
     from dataclasses import replace
@@ -74,12 +84,17 @@ def build_configs(
             fail(f"unknown strategy {strategy!r}: use one of {', '.join(STRATEGIES)}", 2)
         if verifier == "none" and STRATEGIES[strategy][1]:
             fail(f"strategy {strategy!r} needs a verifier (--verifier symbolic, prm:PATH, ...)", 2)
+    http = generator.startswith(("http://", "https://"))
+    if endpoint not in ("auto", "completions", "chat"):
+        fail(f"unknown --endpoint {endpoint!r}: use auto, completions or chat", 2)
+    if not http and endpoint != "auto":
+        fail(f"--endpoint {endpoint} is for http:// generators, not {generator!r}", 2)
     _quiet_loading()
     try:
         tmpl = template_for(template)
         ver = load_verifier(verifier) if verifier != "none" else None
         _conversion_notice(generator)
-        gen = load_generator(generator, model=model)
+        gen = load_generator(generator, model=model, api_key=api_key, **({"endpoint": endpoint} if http else {}))
     except (ValueError, OSError) as exc:
         fail(str(exc).splitlines()[0], 2)
     first = SolverConfig(generator=gen, verifier=ver, strategy=strategies[0], template=tmpl, **settings)

@@ -6,7 +6,16 @@ import json
 from typing import Annotated
 
 import typer
-from minos.cli.common import GeneratorOpt, ModelOpt, TemplateOpt, VerifierOpt, build_configs, fail
+from minos.cli.common import (
+    ApiKeyOpt,
+    EndpointOpt,
+    GeneratorOpt,
+    ModelOpt,
+    TemplateOpt,
+    VerifierOpt,
+    build_configs,
+    fail,
+)
 
 app = typer.Typer()
 
@@ -18,6 +27,8 @@ def solve(
     n: Annotated[int, typer.Option("--n", "-n", min=1, help="samples, or live branches for search")] = 4,
     generator: GeneratorOpt = "default",
     model: ModelOpt = None,
+    endpoint: EndpointOpt = "auto",
+    api_key: ApiKeyOpt = None,
     verifier: VerifierOpt = "hybrid:default",
     template: TemplateOpt = "fewshot",
     beam_width: Annotated[int, typer.Option(min=1, help="search: expansions per kept branch")] = 2,
@@ -44,7 +55,7 @@ def solve(
     if len(problem.encode()) > MAX_LINE_BYTES:
         fail(f"the problem text is {len(problem.encode()):,} bytes, over the {MAX_LINE_BYTES:,}-byte limit", 2)
     (config,) = build_configs(
-        generator=generator, model=model, verifier=verifier, strategies=[strategy], template=template,
+        generator=generator, model=model, endpoint=endpoint, api_key=api_key, verifier=verifier, strategies=[strategy], template=template,
         n=n, beam_width=beam_width, max_steps=max_steps, max_tokens=max_tokens, token_budget=token_budget,
         temperature=temperature, aggregation=aggregation, threshold=threshold, seed=seed,
     ).values()

@@ -26,7 +26,7 @@ from minos.core.types import Candidate, Problem, SolveResult, Usage
 from minos.solver import strategies as S
 from minos.solver.config import SolverConfig
 from minos.solver.generators.base import SamplingParams
-from minos.solver.generators.prompts import STEP_DELIMITER
+from minos.solver.generators.prompts import STEP_DELIMITER, chat_messages
 from minos.solver.state import SolveInput, SolveOutput, SolveState
 from minos.verifier.aggregate import aggregate
 
@@ -106,7 +106,7 @@ def build_graph(config: SolverConfig, *, checkpointer=None):
                 stop=template.stop,
             )
             started = time.perf_counter()
-            completions = await generator.complete(template.render(question), params)
+            completions = await generator.complete(template.render(question), params, messages=chat_messages(question))
             seconds = time.perf_counter() - started
             live = [
                 Candidate(
@@ -141,7 +141,9 @@ def build_graph(config: SolverConfig, *, checkpointer=None):
                 seed=None if config.seed is None else config.seed + 1000 * step_no + g,
                 stop=(STEP_DELIMITER, *template.stop),
             )
-            return members, await generator.complete(template.render(question, prefix), params)
+            return members, await generator.complete(
+                template.render(question, prefix), params, messages=chat_messages(question, prefix)
+            )
 
         started = time.perf_counter()
         results = await asyncio.gather(*(grow(g, p, m) for g, (p, m) in enumerate(groups.items())))

@@ -17,7 +17,7 @@ class ScriptedGenerator:
         self.calls: list[tuple[str, SamplingParams]] = []
         self._next = 0
 
-    async def complete(self, prompt: str, params: SamplingParams) -> list[Completion]:
+    async def complete(self, prompt: str, params: SamplingParams, *, messages: list[dict] | None = None) -> list[Completion]:
         self.calls.append((prompt, params))
         out = []
         partial = [s.strip() for s in prompt.rsplit("Answer:", 1)[-1].split("\n\n") if s.strip()]

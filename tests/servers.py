@@ -49,9 +49,10 @@ RESET = object()  # `respond` returns this to drop the connection with a TCP res
 
 
 @contextmanager
-def json_server(respond):
+def json_server(respond, *, log: list | None = None):
     """A local HTTP server on 127.0.0.1 that answers every GET and POST with
-    `respond(method, path, body) -> (status, payload)` (or RESET); yields its base URL ending in /v1."""
+    `respond(method, path, body) -> (status, payload)` (or RESET); yields its base URL ending in /v1.
+    With `log`, every request is appended to it as (method, path, headers, body)."""
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args):
@@ -60,6 +61,8 @@ def json_server(respond):
         def _reply(self, method: str) -> None:
             length = int(self.headers.get("content-length") or 0)
             body = json.loads(self.rfile.read(length)) if length else None
+            if log is not None:
+                log.append((method, self.path, {k.lower(): v for k, v in self.headers.items()}, body))
             reply = respond(method, self.path, body)
             if reply is RESET:
                 self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))

@@ -16,6 +16,7 @@ async def rollout_labels(
     temperature: float = 0.8, seed: int = 0, soft: bool = False,
 ) -> LabelledSolution:
     from minos.solver.generators.base import SamplingParams
+    from minos.solver.generators.prompts import chat_messages
 
     if problem.reference is None:
         raise ValueError(f"problem {problem.id}: rollout labels need a reference answer")
@@ -26,7 +27,9 @@ async def rollout_labels(
         if stated is not None:  # a step that states the answer is judged by the answer itself
             return float(answers_equal(stated, problem.reference))
         params = SamplingParams(n=k, temperature=temperature, max_tokens=max_tokens, seed=seed + i, stop=template.stop)
-        completions = await generator.complete(template.render(problem.question, prefix), params)
+        completions = await generator.complete(
+            template.render(problem.question, prefix), params, messages=chat_messages(problem.question, prefix)
+        )
         hits = [answers_equal(extract_answer(c.text), problem.reference) for c in completions]
         return sum(hits) / len(hits) if soft else float(any(hits))
 

@@ -41,11 +41,15 @@ class Completion:
 
 @runtime_checkable
 class Generator(Protocol):
-    """Samples continuations of a raw prompt string (completions-style, so partial solutions continue)."""
+    """Samples continuations of a raw prompt string (completions-style, so partial solutions continue).
+
+    `messages` is the same prompt as chat messages (`prompts.chat_messages`), for back ends that can only
+    reach a chat endpoint; the others ignore it.
+    """
 
     name: str
 
-    async def complete(self, prompt: str, params: SamplingParams) -> list[Completion]:
+    async def complete(self, prompt: str, params: SamplingParams, *, messages: list[dict] | None = None) -> list[Completion]:
         """Return exactly `params.n` completions of `prompt`."""
         ...
 

@@ -1,19 +1,29 @@
-"""Generator over any OpenAI-compatible completions endpoint (vLLM, SGLang, llama.cpp, Ollama, OpenAI).
+"""Generator over any OpenAI-compatible server (vLLM, SGLang, llama.cpp, Ollama, OpenAI).
 
-The completions endpoint (not chat) is used on purpose: a partial solution must be continued exactly
-where it stops, which chat endpoints do not allow. Many servers ignore `n` (llama.cpp returns one choice);
-the first short answer is detected and from then on the remaining samples are fanned out as separate
-requests, each with its own seed, so `n` always means n.
+The completions endpoint is preferred: a partial solution must be continued exactly where it stops.
+Hosted chat models have no completions endpoint; with `endpoint="auto"` a 404 there switches the
+generator to chat, where whole solutions are sampled as usual and a partial solution is continued as
+the final assistant message (vLLM's `continue_final_message`) when the server allows it. Many servers
+ignore `n` (llama.cpp returns one choice); the first short answer is detected and from then on the
+remaining samples are fanned out as separate requests, each with its own seed, so `n` always means n.
 """
 
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
 import openai
 from minos.core.retry import RetryPolicy, aretry
 from minos.core.types import Usage
 from minos.solver.generators.base import Completion, GeneratorError, SamplingParams
+
+Endpoint = Literal["auto", "completions", "chat"]
+SEARCH_NEEDS = (
+    "step-level search (beam_search, dvts) continues partial solutions, which needs a completions endpoint or a "
+    "chat endpoint that continues the final assistant message (vLLM, SGLang); use a sampling strategy "
+    "(greedy, self_consistency, best_of_n, weighted_vote) with this server"
+)
 
 # APITimeoutError is an APIConnectionError: a server that never answers counts as unreachable
 _UNREACHABLE = (openai.APIConnectionError,)
@@ -29,6 +39,7 @@ class OpenAIGenerator:
         model: str,
         *,
         api_key: str = "EMPTY",
+        endpoint: Endpoint = "auto",
         max_concurrency: int = 16,
         max_retries: int = 4,
         timeout: float = 120.0,
@@ -38,6 +49,9 @@ class OpenAIGenerator:
         self.base_url, self.model, self.api_key = base_url.rstrip("/"), model, api_key
         self.max_concurrency, self.timeout = max_concurrency, timeout
         self.retry_policy = RetryPolicy(max_retries + 1, backoff, unreachable=_UNREACHABLE, transient=_TRANSIENT)
+        if endpoint not in ("auto", "completions", "chat"):
+            raise ValueError(f"unknown endpoint {endpoint!r}: use auto, completions or chat")
+        self.endpoint = endpoint  # "auto" becomes "completions" or "chat" at the first answer
         self.supports_n: bool | None = None  # learnt from the first request that asks for n > 1
         self._model_checked = False
         # httpx pools and asyncio semaphores belong to one event loop; keep one of each per loop.
@@ -50,35 +64,62 @@ class OpenAIGenerator:
             self._per_loop[key] = (client, asyncio.Semaphore(self.max_concurrency))
         return self._per_loop[key]
 
-    async def _request(self, prompt: str, params: SamplingParams, n: int, seed: int | None):
+    async def _request(self, prompt: str, messages: list[dict] | None, params: SamplingParams, n: int, seed: int | None) -> list[Completion]:
+        if self.endpoint == "auto":
+            try:
+                completions = await self._call("completions", prompt, messages, params, n, seed)
+            except openai.NotFoundError as exc:
+                if messages is None or await self._not_served():
+                    raise GeneratorError(await self._not_found(exc)) from exc
+                # the model is served, the completions endpoint is not: a chat-only server
+                completions = await self._call("chat", prompt, messages, params, n, seed)
+                self.endpoint = "chat"
+                return completions
+            self.endpoint = "completions"
+            return completions
+        if self.endpoint == "chat" and messages is None:
+            raise GeneratorError(f"{self.base_url}: the chat endpoint needs the prompt as messages")
+        return await self._call(self.endpoint, prompt, messages, params, n, seed)
+
+    async def _call(self, endpoint: str, prompt: str, messages: list[dict] | None, params: SamplingParams, n: int, seed: int | None) -> list[Completion]:
         client, semaphore = self._client()
-        extra = {"logprobs": 1} if params.logprobs else {}
+        common = dict(
+            model=self.model, n=n, temperature=params.temperature, top_p=params.top_p, max_tokens=params.max_tokens,
+            seed=seed, stop=list(params.stop)[:4] or None,  # OpenAI's limit is 4 stop strings
+        )
+        continues = endpoint == "chat" and messages[-1]["role"] == "assistant"
 
         async def once():
             async with semaphore:
-                return await client.completions.create(
-                    model=self.model,
-                    prompt=prompt,
-                    n=n,
-                    temperature=params.temperature,
-                    top_p=params.top_p,
-                    max_tokens=params.max_tokens,
-                    seed=seed,
-                    stop=list(params.stop)[:4] or None,  # OpenAI's limit is 4 stop strings
-                    **extra,
-                )
+                if endpoint == "completions":
+                    return _completions(await client.completions.create(prompt=prompt, **common, **({"logprobs": 1} if params.logprobs else {})))
+                extra = {"continue_final_message": True, "add_generation_prompt": False} if continues else None
+                return _chat_completions(await client.chat.completions.create(messages=messages, extra_body=extra, **common))
 
         try:
             return await aretry(once, self.retry_policy, where=self.base_url)
         except openai.NotFoundError as exc:
+            if self.endpoint == "auto" and endpoint == "completions":
+                raise  # auto: the caller tries chat
             raise GeneratorError(await self._not_found(exc)) from exc
         except openai.BadRequestError as exc:
             text = str(exc)
+            if continues:
+                raise GeneratorError(f"{self.base_url}: the chat endpoint refused to continue a partial solution ({text}); {SEARCH_NEEDS}") from exc
             if "context" in text.lower() or "too long" in text.lower() or "exceed" in text.lower():
                 raise GeneratorError(f"{self.base_url}: prompt does not fit the model's context: {text}") from exc
             raise GeneratorError(f"{self.base_url}: request rejected: {text}") from exc
         except openai.AuthenticationError as exc:
             raise GeneratorError(f"{self.base_url}: authentication failed (set --api-key / OPENAI_API_KEY)") from exc
+
+    async def _not_served(self) -> bool:
+        """True when /models answers and does not list the model (a typo, not a missing endpoint)."""
+        try:
+            client, _ = self._client()
+            served = [m.id async for m in client.models.list()]
+        except Exception:
+            return False
+        return bool(served) and self.model not in served
 
     async def _not_found(self, exc: Exception) -> str:
         try:
@@ -105,17 +146,16 @@ class OpenAIGenerator:
             raise GeneratorError(f"{self.base_url} does not serve model {self.model!r}; it serves: {', '.join(served)}")
         self._model_checked = True
 
-    async def complete(self, prompt: str, params: SamplingParams) -> list[Completion]:
+    async def complete(self, prompt: str, params: SamplingParams, *, messages: list[dict] | None = None) -> list[Completion]:
         await self._check_model()
-        first = await self._request(prompt, params, params.n if self.supports_n is not False else 1, params.seed)
-        completions = _completions(first)
+        completions = await self._request(prompt, messages, params, params.n if self.supports_n is not False else 1, params.seed)
         if params.n > 1 and self.supports_n is None:
             self.supports_n = len(completions) >= params.n
         missing = params.n - len(completions)
         if missing > 0:
             seeds = [None if params.seed is None else params.seed + 1 + i for i in range(missing)]
-            rest = await asyncio.gather(*(self._request(prompt, params, 1, s) for s in seeds))
-            completions += [c for response in rest for c in _completions(response)[:1]]
+            rest = await asyncio.gather(*(self._request(prompt, messages, params, 1, s) for s in seeds))
+            completions += [response[0] for response in rest if response]
         return completions[: params.n]
 
     async def aclose(self) -> None:
@@ -129,15 +169,26 @@ class OpenAIGenerator:
 
 def _completions(response) -> list[Completion]:
     choices = sorted(response.choices, key=lambda c: c.index)
+    texts, logprobs = [], []
+    for choice in choices:
+        texts.append(choice.text)
+        lp = getattr(choice, "logprobs", None)
+        logprobs.append(tuple(float(x) for x in lp.token_logprobs if x is not None) if lp is not None and lp.token_logprobs is not None else None)
+    return _shared(response, choices, texts, logprobs)
+
+
+def _chat_completions(response) -> list[Completion]:
+    choices = sorted(response.choices, key=lambda c: c.index)
+    return _shared(response, choices, [c.message.content or "" for c in choices], [None] * len(choices))
+
+
+def _shared(response, choices, texts: list[str], logprobs: list) -> list[Completion]:
+    """Completions with the response's usage shared out: the prompt charged once, the completion tokens split."""
     usage = response.usage
     prompt_tokens = usage.prompt_tokens if usage else 0
     completion_tokens = usage.completion_tokens if usage else 0
-    out = []
-    for i, choice in enumerate(choices):
-        logprobs = None
-        if getattr(choice, "logprobs", None) is not None and choice.logprobs.token_logprobs is not None:
-            logprobs = tuple(float(x) for x in choice.logprobs.token_logprobs if x is not None)
-        # usage covers all choices of one response: charge the prompt once, split the completion tokens
-        share = Usage(prompt_tokens if i == 0 else 0, completion_tokens // len(choices) + (i < completion_tokens % len(choices)))
-        out.append(Completion(choice.text, choice.finish_reason or "stop", share, logprobs))
-    return out
+    return [
+        Completion(text, choice.finish_reason or "stop",
+                   Usage(prompt_tokens if i == 0 else 0, completion_tokens // len(choices) + (i < completion_tokens % len(choices))), lp)
+        for i, (choice, text, lp) in enumerate(zip(choices, texts, logprobs, strict=True))
+    ]

@@ -45,6 +45,15 @@ _FEWSHOT = [
 ]
 
 
+def chat_messages(question: str, steps: tuple[str, ...] | list[str] = ()) -> list[dict[str, str]]:
+    """The problem as chat messages, for servers that only have a chat endpoint: a partial solution is a
+    final assistant message for the server to continue (vLLM's `continue_final_message`)."""
+    messages = [{"role": "user", "content": f"{question}\n\n{INSTRUCTION}"}]
+    if steps:
+        messages.append({"role": "assistant", "content": join_steps(steps) + STEP_DELIMITER})
+    return messages
+
+
 @dataclass(frozen=True)
 class FewShotTemplate:
     """Worked examples then the question; for base (not instruction-tuned) models."""
@@ -72,9 +81,8 @@ class ChatTemplate:
     name: str = "chat"
 
     def render(self, question: str, steps: tuple[str, ...] | list[str] = ()) -> str:
-        messages = [{"role": "user", "content": f"{question}\n\n{INSTRUCTION}"}]
         prompt = _tokenizer(self.tokenizer_path).apply_chat_template(
-            messages, tokenize=False, add_generation_prompt=True
+            chat_messages(question), tokenize=False, add_generation_prompt=True
         )
         return prompt + (join_steps(steps) + STEP_DELIMITER if steps else "")
 

@@ -74,7 +74,7 @@ class TransformersGenerator:
             completions.append(Completion(text, finish, Usage(prompt_len if row == 0 else 0, length + hit_eos), logprobs))
         return completions
 
-    async def complete(self, prompt: str, params: SamplingParams) -> list[Completion]:
+    async def complete(self, prompt: str, params: SamplingParams, *, messages: list[dict] | None = None) -> list[Completion]:
         return await asyncio.to_thread(self._sample, prompt, params)
 
     async def aclose(self) -> None:

@@ -46,7 +46,7 @@ class VLLMGenerator:
             completions.append(Completion(choice.text, choice.finish_reason or "stop", usage, logprobs))
         return completions
 
-    async def complete(self, prompt: str, params: SamplingParams) -> list[Completion]:
+    async def complete(self, prompt: str, params: SamplingParams, *, messages: list[dict] | None = None) -> list[Completion]:
         return await asyncio.to_thread(self._sample, prompt, params)
 
     async def aclose(self) -> None:

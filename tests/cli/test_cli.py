@@ -21,7 +21,7 @@ class EchoGenerator:
 
     name = "echo"
 
-    async def complete(self, prompt, params):
+    async def complete(self, prompt, params, *, messages=None):
         question = prompt.rsplit("Question:", 1)[-1]
         number = (re.findall(r"\d+", question) or ["0"])[0]
         text = f"We read {number} from the question.\n\nThe answer is {number}."
