@@ -41,7 +41,7 @@ class NeuralVerifier:
     ) -> None:
         import torch
         from minos.core.models import base_of, load_tokenizer
-        from transformers import AutoModelForCausalLM, AutoModelForTokenClassification
+        from transformers import AutoModelForCausalLM
 
         if isinstance(scheme, str):
             scheme = PRESETS[scheme]
@@ -63,17 +63,16 @@ class NeuralVerifier:
 
                 model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base, dtype=dtype), str(path))
                 model = model.merge_and_unload()
-            elif scheme.head == "token_classification":
-                model = AutoModelForTokenClassification.from_pretrained(path, dtype=dtype, trust_remote_code=True)
             else:
-                model = AutoModelForCausalLM.from_pretrained(path, dtype=dtype)
+                model = _load_checkpoint(path, scheme.head, dtype)
         self.model = model.to(self.device).eval()
         self.tag_id, self.good_id, self.bad_id = scheme.token_ids(self.tokenizer)
         self._head_at_tags = scheme.head == "lm" and accepts_logits_to_keep(self.model)
         self._lock = threading.Lock()
 
-    def encode(self, question: str, steps: list[str] | tuple[str, ...]) -> list[int]:
-        return self.tokenizer(self.scheme.render(question, steps, self.tokenizer), add_special_tokens=True).input_ids
+    def encode(self, question: str, steps: list[str] | tuple[str, ...]) -> tuple[list[int], list[int]]:
+        """Token ids and the positions where the step scores are read (`StepTagScheme.encode`)."""
+        return self.scheme.encode(question, steps, self.tokenizer)
 
     def score(self, question: str, solutions: list[list[str]] | list[tuple[str, ...]]) -> list[list[float]]:
         """Per-step probabilities of being correct, one list per solution (ORM: one value each)."""
@@ -84,10 +83,11 @@ class NeuralVerifier:
         problems, sorted by length, instead of one forward pass per problem."""
         import torch
 
-        encoded = [self.encode(question, steps) for question, steps in items]
+        pairs = [self.encode(question, steps) for question, steps in items]
+        encoded, reads = [ids for ids, _ in pairs], [at for _, at in pairs]
         expected = [len(steps) if self.scheme.mode == "prm" else 1 for _, steps in items]
-        for ids, want in zip(encoded, expected, strict=True):
-            found = ids.count(self.tag_id)
+        for at, want in zip(reads, expected, strict=True):
+            found = len(at)
             if found != want:
                 raise ValueError(
                     f"step tag {self.scheme.tag!r} appears {found} times for {want} steps: it merges with the text "
@@ -98,11 +98,12 @@ class NeuralVerifier:
         pad = self.tokenizer.pad_token_id
         for start in range(0, len(order), self.batch_size):
             batch = order[start : start + self.batch_size]
-            rows = []
+            rows, positions = [], []
             for i in batch:
                 ids = encoded[i]
+                positions.append([p for p in reads[i] if p < self.max_length])
                 if len(ids) > self.max_length:
-                    lost = ids[self.max_length :].count(self.tag_id)
+                    lost = len(reads[i]) - len(positions[-1])
                     warnings.warn(
                         f"verifier input of {len(ids)} tokens cut to {self.max_length}: "
                         f"the last {lost} step(s) get no score (NaN)",
@@ -113,7 +114,6 @@ class NeuralVerifier:
             width = max(len(r) for r in rows)
             input_ids = torch.tensor([r + [pad] * (width - len(r)) for r in rows], device=self.device)
             mask = torch.tensor([[1] * len(r) + [0] * (width - len(r)) for r in rows], device=self.device)
-            positions = [[p for p, t in enumerate(r) if t == self.tag_id] for r in rows]
             kwargs, column = {}, {p: p for p in range(width)}
             if self._head_at_tags and any(positions):
                 # the LM head only where a tag is: with a 256k vocabulary it would cost more than the body
@@ -131,3 +131,27 @@ class NeuralVerifier:
                 scores = [float(probs[row, column[p]]) for p in positions[row]]
                 results[i] = scores + [math.nan] * (expected[i] - len(scores))
         return results
+
+
+def _load_checkpoint(path, head: str, dtype):
+    """The model class the checkpoint names, with every weight it needs.
+
+    A checkpoint that ships its own code (`auto_map`, as Qwen2.5-Math-PRM does) is built from that code, as
+    its model card does: a stock class would leave its head (`score.0`, `score.2`) unused and random, so
+    the scores would change on every load. Missing weights are refused for the same reason.
+    """
+    import json
+
+    import transformers
+
+    config_file = Path(path, "config.json")
+    auto_map = json.loads(config_file.read_text()).get("auto_map", {}) if config_file.exists() else {}
+    kind = "AutoModelForCausalLM"
+    if head == "token_classification":
+        kind = next((k for k in ("AutoModelForTokenClassification", "AutoModel") if k in auto_map), "AutoModelForTokenClassification")
+    model, info = getattr(transformers, kind).from_pretrained(path, dtype=dtype, trust_remote_code=kind in auto_map, output_loading_info=True)
+    missing = sorted(info.get("missing_keys", []))
+    if missing:
+        shown = ", ".join(missing[:4]) + (f" and {len(missing) - 4} more" if len(missing) > 4 else "")
+        raise ValueError(f"{path}: the checkpoint lacks weights the model needs ({shown}); they would be random")
+    return model

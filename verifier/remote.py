@@ -35,6 +35,8 @@ class RemoteVerifier:
         tokenizer=None,
     ) -> None:
         self.scheme = PRESETS[scheme] if isinstance(scheme, str) else scheme
+        if self.scheme.turns:
+            raise ValueError("RLHFlow-style PRMs have no step tag for vLLM's STEP pooler: load them in-process (prm:PATH#rlhflow)")
         root = base_url.rstrip("/")
         self.url = (root.removesuffix("/v1")) + "/pooling"
         self.model = model

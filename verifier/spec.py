@@ -3,7 +3,7 @@
     default              the shipped Math-Minos PRM: a LoRA adapter on the offline default Gemma 3 270M
     none                 no verifier (every step scores 1)
     symbolic             the sympy arithmetic checker
-    prm:PATH[#PRESET]    a PRM checkpoint (our own, or PRESET = math-shepherd | qwen-prm)
+    prm:PATH[#PRESET]    a PRM checkpoint (our own, or PRESET = math-shepherd | qwen-prm | rlhflow)
     orm:PATH[#PRESET]    the same model read as an ORM (final tag only)
     hybrid:PATH[#PRESET] PRM scores, zeroed where the symbolic checker proves a step wrong
     http://HOST:PORT/v1#MODEL[#PRESET]   a PRM served by vLLM's pooling API
