@@ -204,24 +204,18 @@ def summary_table(tally: Tally, strategies: list[str]):
 
 def accuracy_at_k(rows: Iterable[dict], strategy: str, k: int, aggregation: str) -> float | None:
     """Accuracy when only the first k recorded candidates of each problem are used (one run, many n)."""
-    from minos.core.answers import answers_equal
-    from minos.core.types import Candidate
-    from minos.solver import strategies as S
-    from minos.verifier.aggregate import aggregate
+    from minos.core.answers import answer_classes, answers_equal
+    from minos.core.votes import candidate_score
+    from minos.solver.strategies import STRATEGIES
 
     right = graded = 0
     for row in rows:
         if row.get("strategy") != strategy or row.get("error") or row["problem"].get("reference") is None:
             continue
-        candidates = [Candidate.from_dict(c) for c in row["candidates"][:k]]
-        answers = [c.answer for c in candidates]
-        scores = [aggregate(c.step_scores, aggregation) if c.step_scores else 1.0 for c in candidates]
-        if strategy == "self_consistency":
-            pick = S.majority_vote(answers)
-        elif strategy == "best_of_n":
-            pick = S.best_of_n(answers, scores)
-        else:
-            pick = S.weighted_vote(answers, scores)
+        candidates = row["candidates"][:k]
+        answers = [c.get("answer") for c in candidates]
+        scores = [candidate_score(c.get("step_scores") or (), aggregation) for c in candidates]
+        pick = STRATEGIES[strategy].pick(answers, scores, answer_classes(answers))
         graded += 1
         right += answers_equal(pick.answer, row["problem"]["reference"])
     return right / graded if graded else None
@@ -230,6 +224,7 @@ def accuracy_at_k(rows: Iterable[dict], strategy: str, k: int, aggregation: str)
 def plot_accuracy_vs_n(results: Path, strategies: list[str], configs: dict, path: Path) -> None:
     """Accuracy against n from one results file, read as a stream once per point."""
     import matplotlib
+    from minos.solver.strategies import STRATEGIES
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -237,7 +232,7 @@ def plot_accuracy_vs_n(results: Path, strategies: list[str], configs: dict, path
     fig, ax = plt.subplots(figsize=(6, 4))
     for strategy in strategies:
         config = configs[strategy]
-        if strategy in ("beam_search", "dvts", "greedy"):
+        if STRATEGIES[strategy].mode == "search" or STRATEGIES[strategy].single:
             continue  # search results are not prefixes of a larger run
         ks = [k for k in (1, 2, 4, 8, 16, 32, 64, 128, 256) if k <= config.n] or [config.n]
         accs = [accuracy_at_k(read_jsonl(results), strategy, k, config.aggregation) for k in ks]

@@ -82,7 +82,7 @@ def build_configs(
     for strategy in strategies:  # cheap checks before any model loads
         if strategy not in STRATEGIES:
             fail(f"unknown strategy {strategy!r}: use one of {', '.join(STRATEGIES)}", 2)
-        if verifier == "none" and STRATEGIES[strategy][1]:
+        if verifier == "none" and STRATEGIES[strategy].needs_verifier:
             fail(f"strategy {strategy!r} needs a verifier (--verifier symbolic, prm:PATH, ...)", 2)
     http = generator.startswith(("http://", "https://"))
     if endpoint not in ("auto", "completions", "chat"):

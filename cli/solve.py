@@ -71,23 +71,12 @@ def solve(
 
 
 async def _run(problem: str, reference: str | None, config, console):
-    import time
+    from minos.core.votes import aggregate
+    from minos.solver import asolve
 
-    from minos.solver import build_graph
-    from minos.verifier.aggregate import aggregate
-
-    graph = build_graph(config)
-    started = time.perf_counter()
-    result = None
     with console.status("sampling...") as status:
-        async for mode, chunk in graph.astream(
-            {"question": problem, "reference": reference, "problem_id": "cli"},
-            {"recursion_limit": 8 * (config.max_steps + config.rounds) + 20},
-            stream_mode=["custom", "values"],
-        ):
-            if mode == "values":
-                result = chunk.get("result", result)
-                continue
+
+        def show(chunk: dict) -> None:
             kind = chunk["event"]
             if kind == "sampled":
                 for i, c in enumerate(chunk["candidates"]):
@@ -104,10 +93,11 @@ async def _run(problem: str, reference: str | None, config, console):
                 console.print(f"[red]pruned[/] branches {chunk['pruned']}, kept {chunk['kept']}")
             elif kind == "voted":
                 console.print(f"[green]vote[/]: {chunk['answer']} (support {chunk['support']:.2f} of {chunk['voters']})")
-    await config.generator.aclose()  # its HTTP clients belong to this event loop
-    from minos.core.types import SolveResult
 
-    return SolveResult(**{**result.__dict__, "seconds": time.perf_counter() - started})
+        try:
+            return await asolve(problem, config, reference=reference, problem_id="cli", on_event=show)
+        finally:
+            await config.generator.aclose()  # its HTTP clients belong to this event loop
 
 
 def _show_result(console, result) -> None:

@@ -29,8 +29,8 @@ class SolverConfig:
     template: Any = field(default_factory=FewShotTemplate, metadata={"help": "prompt template (minos.solver.generators.prompts)"})
 
     def __post_init__(self) -> None:
+        from minos.core.votes import AGGREGATIONS
         from minos.solver.strategies import STRATEGIES
-        from minos.verifier.aggregate import AGGREGATIONS
 
         if self.strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {self.strategy!r}: use one of {', '.join(STRATEGIES)}")

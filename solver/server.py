@@ -18,9 +18,9 @@ from fastapi import FastAPI, Request  # FastAPI reads the handlers' annotations:
 from fastapi.responses import JSONResponse, StreamingResponse
 from minos.core.steps import join_steps
 from minos.core.types import SolveResult
+from minos.core.votes import candidate_score
 from minos.solver.config import SolverConfig
 from minos.solver.graph import asolve
-from minos.verifier.aggregate import aggregate
 
 # a solve takes seconds to minutes: an SSE comment every few seconds keeps proxies from closing the stream
 _KEEPALIVE_SECONDS = 5.0
@@ -62,7 +62,7 @@ def _reply(result: SolveResult, aggregation: str) -> str:
     voters = [c for c in result.candidates if c.answer is not None and answers_equal(c.answer, result.answer)]
     if not voters:
         return "I could not find an answer." if result.answer is None else f"The answer is {result.answer}."
-    best = max(voters, key=lambda c: aggregate(c.step_scores, aggregation) if c.step_scores else 1.0)
+    best = max(voters, key=lambda c: candidate_score(c.step_scores, aggregation))
     return join_steps(best.steps)
 
 

@@ -24,9 +24,9 @@ class SolveState(TypedDict, total=False):
     question: str
     reference: str | None
     problem_id: str
-    live: list[Candidate]  # search: unfinished branches; sample: the latest draw, before scoring
-    subtree: list[int]  # DVTS: the subtree of each live branch
-    finished: list[Candidate]  # candidates that reached an end, scored
+    live: list[Candidate]  # the candidates at work: search: the open branches; sample: the latest round
+    subtree: list[int]  # search: the subtree of each live branch (DVTS keeps one survivor per subtree)
+    finished: list[Candidate]  # search: branches that reached an end; sample: the earlier rounds
     usage: Usage
     steps: int  # search: steps taken so far
     rounds: int  # sample: rounds drawn so far

@@ -27,7 +27,7 @@ def checkpoints(run_dir: str | Path) -> list[Path]:
 def meta_accuracy(verifier, rows: list[LabelledSolution], aggregation: str = "min", threshold: float = 0.5) -> float:
     """How often the verifier judges a solution's final answer right: predicted correct when the
     aggregated score is at least `threshold`, truly correct per `LabelledSolution.outcome`."""
-    from minos.verifier.aggregate import aggregate
+    from minos.core.votes import aggregate
     from minos.verifier.spec import score_items
 
     scores = score_items(verifier, [(row.problem.question, list(row.steps)) for row in rows])  # batched

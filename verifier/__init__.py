@@ -4,7 +4,7 @@
 `score(question, solutions) -> per-step probabilities`.
 """
 
-from minos.verifier.aggregate import AGGREGATIONS, aggregate
+from minos.core.votes import AGGREGATIONS, aggregate
 from minos.verifier.scheme import PRESETS, StepTagScheme
 from minos.verifier.spec import Verifier, load_verifier
 from minos.verifier.symbolic import StepCheck, check_step

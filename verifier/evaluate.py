@@ -93,8 +93,7 @@ def load_rerank(path: str | Path) -> list[dict]:
 def rerank_metrics(rows: list[dict], scores: list[list[list[float]]]) -> dict:
     """Accuracy of first-candidate, majority vote, best-of-N per aggregation, weighted vote, and oracle."""
     from minos.core.answers import answer_classes, answers_equal, extract_answer
-    from minos.solver import strategies as S
-    from minos.verifier.aggregate import AGGREGATIONS, aggregate
+    from minos.core.votes import AGGREGATIONS, aggregate, best_of_n, majority_vote, weighted_vote
 
     methods = ["first", "majority", *[f"best_of_n_{a}" for a in AGGREGATIONS], *[f"weighted_{a}" for a in AGGREGATIONS], "oracle"]
     right = dict.fromkeys(methods, 0)
@@ -104,11 +103,11 @@ def rerank_metrics(rows: list[dict], scores: list[list[list[float]]]) -> dict:
         correct = [answers_equal(a, row["answer"]) for a in answers]
         right["first"] += bool(correct and correct[0])
         right["oracle"] += any(correct)
-        picks = {"majority": S.majority_vote(answers, classes)}
+        picks = {"majority": majority_vote(answers, classes)}
         for how in AGGREGATIONS:
             agg = [aggregate(s, how) for s in row_scores]
-            picks[f"best_of_n_{how}"] = S.best_of_n(answers, agg)
-            picks[f"weighted_{how}"] = S.weighted_vote(answers, agg, classes)
+            picks[f"best_of_n_{how}"] = best_of_n(answers, agg)
+            picks[f"weighted_{how}"] = weighted_vote(answers, agg, classes)
         for name, pick in picks.items():
             right[name] += pick.index >= 0 and correct[pick.index]
     total = len(rows)

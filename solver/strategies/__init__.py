@@ -1,38 +1,19 @@
-"""Selection and search strategies. Each module's core is a pure function over candidates and scores.
+"""Selection and search strategies: one module each, its core a pure function over candidates and scores.
 
-`STRATEGIES` maps a strategy name to how the graph runs it: `sample` strategies draw n whole solutions
-and then pick; `search` strategies grow solutions step by step under the verifier.
+`STRATEGIES` maps a name to its `Strategy` object; the graph, `minos batch` and the evaluation all read
+it. Adding a strategy touches its own module and this table.
 """
 
-from typing import Literal
+from minos.solver.strategies.base import Mode, Strategy
+from minos.solver.strategies.beam_search import BEAM_SEARCH, select_beams
+from minos.solver.strategies.best_of_n import BEST_OF_N
+from minos.solver.strategies.dvts import DVTS, select_per_subtree
+from minos.solver.strategies.greedy import GREEDY
+from minos.solver.strategies.self_consistency import SELF_CONSISTENCY
+from minos.solver.strategies.weighted_vote import WEIGHTED_VOTE
 
-from minos.solver.strategies.beam_search import select_beams
-from minos.solver.strategies.best_of_n import best_of_n
-from minos.solver.strategies.common import Pick
-from minos.solver.strategies.dvts import select_per_subtree
-from minos.solver.strategies.greedy import first
-from minos.solver.strategies.majority import majority_vote
-from minos.solver.strategies.weighted_vote import weighted_vote
-
-Mode = Literal["sample", "search"]
-
-# name -> (how candidates are produced, whether the verifier is needed)
-STRATEGIES: dict[str, tuple[Mode, bool]] = {
-    "greedy": ("sample", False),
-    "self_consistency": ("sample", False),
-    "best_of_n": ("sample", True),
-    "weighted_vote": ("sample", True),
-    "beam_search": ("search", True),
-    "dvts": ("search", True),
+STRATEGIES: dict[str, Strategy] = {
+    s.name: s for s in (GREEDY, SELF_CONSISTENCY, BEST_OF_N, WEIGHTED_VOTE, BEAM_SEARCH, DVTS)
 }
 
-__all__ = [
-    "STRATEGIES",
-    "Pick",
-    "best_of_n",
-    "first",
-    "majority_vote",
-    "select_beams",
-    "select_per_subtree",
-    "weighted_vote",
-]
+__all__ = ["STRATEGIES", "Mode", "Strategy", "select_beams", "select_per_subtree"]

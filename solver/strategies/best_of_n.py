@@ -2,13 +2,7 @@
 
 from __future__ import annotations
 
-from minos.solver.strategies.common import NO_PICK, Pick
+from minos.core.votes import best_of_n
+from minos.solver.strategies.base import Strategy
 
-
-def best_of_n(answers: list[str | None], scores: list[float]) -> Pick:
-    """Samples with no answer are skipped; ties go to the earliest sample."""
-    ranked = [(score, -i) for i, (a, score) in enumerate(zip(answers, scores, strict=True)) if a is not None]
-    if not ranked:
-        return NO_PICK
-    score, neg_index = max(ranked)
-    return Pick(answers[-neg_index], score, -neg_index)
+BEST_OF_N = Strategy("best_of_n", "sample", needs_verifier=True, pick=lambda answers, scores, classes: best_of_n(answers, scores))

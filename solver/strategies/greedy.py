@@ -1,9 +1,8 @@
-"""Greedy: one sample (temperature 0), its answer."""
+"""Greedy: one sample at temperature 0, its answer."""
 
 from __future__ import annotations
 
-from minos.solver.strategies.common import NO_PICK, Pick
+from minos.core.votes import first
+from minos.solver.strategies.base import Strategy
 
-
-def first(answers: list[str | None]) -> Pick:
-    return Pick(answers[0], 1.0, 0) if answers and answers[0] is not None else NO_PICK
+GREEDY = Strategy("greedy", "sample", needs_verifier=False, single=True, pick=lambda answers, scores, classes: first(answers))

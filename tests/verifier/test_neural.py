@@ -71,11 +71,3 @@ def test_scheme_saved_beside_a_checkpoint_is_used(tiny_lm, tmp_path):
     v = load_verifier(f"prm:{ckpt}")
     assert v.scheme.mode == "orm"
 
-
-@pytest.mark.parametrize(
-    ("scores", "how", "expected"),
-    [([0.9, 0.2, 0.8], "min", 0.2), ([0.9, 0.2, 0.8], "last", 0.8), ([0.5, 0.5], "prod", 0.25),
-     ([0.2, 0.4], "mean", 0.3), ([], "min", 0.0), ([float("nan"), 0.4], "prod", 0.4)],
-)
-def test_aggregate(scores, how, expected):
-    assert aggregate(scores, how) == pytest.approx(expected)
