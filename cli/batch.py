@@ -6,32 +6,16 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from minos.cli.common import (
-    ApiKeyOpt,
-    EndpointOpt,
-    GeneratorOpt,
-    ModelOpt,
-    TemplateOpt,
-    VerifierOpt,
-    build_configs,
-    fail,
-)
+from minos.cli.common import build_configs, fail, solver_options
 
 app = typer.Typer()
 
 
 @app.command()
+@solver_options
 def batch(
     input: Annotated[Path, typer.Argument(help="GSM8K / MATH / MATH-500 / any JSONL, JSON, CSV or Parquet file")],
     output: Annotated[Path, typer.Option("--output", "-o", help="JSONL results, one line per problem and strategy")],
-    strategy: Annotated[str, typer.Option(help="one strategy or several, comma-separated")] = "weighted_vote",
-    n: Annotated[int, typer.Option("--n", "-n", min=1)] = 4,
-    generator: GeneratorOpt = "default",
-    model: ModelOpt = None,
-    endpoint: EndpointOpt = "auto",
-    api_key: ApiKeyOpt = None,
-    verifier: VerifierOpt = "hybrid:default",
-    template: TemplateOpt = "fewshot",
     concurrency: Annotated[int, typer.Option(min=1, help="problems solved at once")] = 4,
     limit: Annotated[int | None, typer.Option(help="only the first N problems")] = None,
     resume: Annotated[bool, typer.Option(help="skip problems already in OUTPUT")] = False,
@@ -39,13 +23,8 @@ def batch(
     answer_field: Annotated[str | None, typer.Option(help="column holding the reference answer")] = None,
     id_field: Annotated[str | None, typer.Option(help="column holding the problem id")] = None,
     strict: Annotated[bool, typer.Option(help="stop at the first malformed input row instead of skipping it")] = False,
-    beam_width: Annotated[int, typer.Option(min=1)] = 2,
-    max_steps: Annotated[int, typer.Option(min=1)] = 10,
-    max_tokens: Annotated[int, typer.Option(min=1)] = 256,
-    temperature: Annotated[float, typer.Option(min=0.0)] = 0.8,
-    aggregation: Annotated[str, typer.Option()] = "min",
-    seed: Annotated[int, typer.Option()] = 0,
     plot: Annotated[Path | None, typer.Option(help="PNG of accuracy against n (first k of the n samples)")] = None,
+    **options,
 ) -> None:
     """Solve every problem of a dataset. Ctrl-C leaves OUTPUT valid; --resume carries on where it stopped."""
     import asyncio
@@ -64,14 +43,8 @@ def batch(
     except DataError as exc:
         fail(str(exc), 2)
     problems = itertools.islice(problems, limit) if limit is not None else problems
-    strategies = [s.strip() for s in strategy.split(",") if s.strip()]
-    if not strategies:
-        fail("--strategy names no strategy", 2)
-    configs = build_configs(
-        generator=generator, model=model, endpoint=endpoint, api_key=api_key, verifier=verifier, strategies=strategies, template=template, n=n,
-        beam_width=beam_width, max_steps=max_steps, max_tokens=max_tokens, temperature=temperature,
-        aggregation=aggregation, seed=seed,
-    )
+    configs = build_configs(options, several=True)
+    strategies = list(configs)
     from minos.cli.batch_run import BatchStopped, Tally, run_batch, summary_table
 
     try:

@@ -7,37 +7,103 @@ from typing import Annotated, NoReturn
 
 import typer
 
-GeneratorOpt = Annotated[
-    str,
-    typer.Option(
-        "--generator",
-        "-g",
-        help="default (offline Gemma 3 270M), hf:PATH, http://HOST:PORT/v1 (with --model) or vllm:MODEL",
-    ),
-]
-ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="model name served at an http:// generator")]
 VerifierOpt = Annotated[
     str,
     typer.Option(
         "--verifier",
         "-v",
         help="default (the shipped PRM), hybrid:default (it, zeroed where sympy proves a step wrong: the best "
-        "on our held-out split), none, symbolic, prm:PATH, orm:PATH, hybrid:PATH (#math-shepherd / #qwen-prm "
-        "presets) or http://HOST:PORT/v1#MODEL (vLLM pooling)",
+        "on our held-out split), none, symbolic, prm:PATH, orm:PATH, hybrid:PATH (#math-shepherd / #qwen-prm / "
+        "#rlhflow presets) or http://HOST:PORT/v1#MODEL (vLLM pooling)",
     ),
 ]
-EndpointOpt = Annotated[
-    str,
-    typer.Option(
-        help="http:// generators: auto (completions, falling back to chat when the server has none), completions or chat",
-    ),
-]
-ApiKeyOpt = Annotated[
-    str | None, typer.Option("--api-key", envvar="OPENAI_API_KEY", help="API key of an http:// generator (or OPENAI_API_KEY)")
-]
-TemplateOpt = Annotated[
-    str, typer.Option("--template", help="prompt template: fewshot (base models) or chat:TOKENIZER_PATH")
-]
+
+# What a solve is built from (spec strings -> objects), with defaults; the solver's own settings come from
+# `SolverConfig`'s fields (help, type, default), so no command re-declares them.
+COMPONENTS: dict[str, tuple[object, tuple[str, ...], str]] = {
+    "generator": ("default", ("--generator", "-g"),
+                  "default (offline Gemma 3 270M), hf:PATH, http://HOST:PORT/v1 (with --model) or vllm:MODEL"),
+    "model": (None, ("--model", "-m"), "model name served at an http:// generator"),
+    "endpoint": ("auto", ("--endpoint",),
+                 "http:// generators: auto (completions, falling back to chat when the server has none), completions or chat"),
+    "api_key": (None, ("--api-key",), "API key of an http:// generator, else $OPENAI_API_KEY"),
+    "verifier": ("hybrid:default", ("--verifier", "-v"), VerifierOpt.__metadata__[0].help),
+    "template": ("fewshot", ("--template",), "prompt template: fewshot (base models) or chat:TOKENIZER_PATH"),
+}
+_OBJECTS = ("generator", "verifier", "template")  # SolverConfig fields that hold built objects, not settings
+
+
+def _settings():
+    """SolverConfig's plain settings: (name, type, default, help) each."""
+    import dataclasses
+    import typing
+
+    from minos.solver.config import SolverConfig
+
+    hints = typing.get_type_hints(SolverConfig)
+    return [(f.name, hints[f.name], f.default, f.metadata["help"]) for f in dataclasses.fields(SolverConfig) if f.name not in _OBJECTS]
+
+
+def solver_options(command):
+    """Give a command one option per component and per `SolverConfig` setting, plus `--config RECIPE.yaml`.
+
+    Every added option defaults to None ("not given"): a value comes from the command line, else the recipe,
+    else the default shown in the help. The command receives them all in `**options` for `build_configs`.
+    """
+    import inspect
+    from pathlib import Path
+
+    signature = inspect.signature(command, eval_str=True)  # the command's own options, annotations resolved
+    own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    added = []
+    def said(help: str, default) -> str:
+        return help if default is None else f"{help} (default: {default})"
+
+    for name, (default, flags, help) in COMPONENTS.items():
+        added.append((name, str | None, typer.Option(*flags, help=said(help, default), show_default=False)))
+    for name, kind, default, help in _settings():
+        flags = ("--n", "-n") if name == "n" else (f"--{name.replace('_', '-')}",)
+        if name == "strategy":
+            help += "; batch: several, comma-separated"
+        added.append((name, kind | None, typer.Option(*flags, help=said(help, default), show_default=False)))
+    added.append(("config", Path | None, typer.Option(
+        "--config", help="a recipe: YAML of these options (recipes/solve/*.yaml); options given here win", show_default=False)))
+    extra = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[t, o]) for n, t, o in added]
+    command.__signature__ = signature.replace(parameters=own + extra)
+    return command
+
+
+def resolve_options(options: dict) -> dict:
+    """Defaults, then the recipe (`--config`), then what the command line gave: one value per option."""
+    import os
+
+    values = {name: default for name, (default, _, _) in COMPONENTS.items()}
+    values |= {name: default for name, _, default, _ in _settings()}
+    recipe = options.get("config")
+    if recipe is not None:
+        values |= _read_recipe(recipe, set(values))
+    values |= {k: v for k, v in options.items() if v is not None and k in values}
+    if values["api_key"] is None:
+        values["api_key"] = os.environ.get("OPENAI_API_KEY")
+    return values
+
+
+def _read_recipe(path, known: set[str]) -> dict:
+    import yaml
+
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        fail(f"{path}: cannot read the recipe ({str(exc).splitlines()[0]})", 2)
+    if not isinstance(data, dict):
+        fail(f"{path}: a recipe is a mapping of option: value", 2)
+    unknown = sorted(k for k in data if k.replace("-", "_") not in known)
+    if unknown:
+        fail(f"{path}: unknown option {unknown[0]!r} (known: {', '.join(sorted(known))})", 2)
+    values = {k.replace("-", "_"): v for k, v in data.items()}
+    if isinstance(values.get("strategy"), list):
+        values["strategy"] = ",".join(values["strategy"])
+    return values
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -67,35 +133,46 @@ def _conversion_notice(generator: str) -> None:
         )
 
 
-def build_configs(
-    *, generator: str, model: str | None, verifier: str, strategies: list[str], template: str,
-    endpoint: str = "auto", api_key: str | None = None, **settings,
-) -> dict:
-    """One SolverConfig per strategy, sharing one generator and one verifier (models load once)."""
+def build_configs(options: dict, *, several: bool = False) -> dict:
+    """One SolverConfig per strategy from the command's options (see `solver_options`), sharing one
+    generator and one verifier (models load once)."""
     from dataclasses import replace
 
     from minos.solver import SolverConfig
-    from minos.solver.generators import load_generator, template_for
     from minos.solver.strategies import STRATEGIES
-    from minos.verifier import load_verifier
 
+    values = resolve_options(options)
+    strategies = [s.strip() for s in str(values.pop("strategy")).split(",") if s.strip()]
+    if not strategies:
+        fail("--strategy names no strategy", 2)
+    if len(strategies) > 1 and not several:
+        fail(f"--strategy takes one strategy here, not {len(strategies)}", 2)
     for strategy in strategies:  # cheap checks before any model loads
         if strategy not in STRATEGIES:
             fail(f"unknown strategy {strategy!r}: use one of {', '.join(STRATEGIES)}", 2)
-        if verifier == "none" and STRATEGIES[strategy].needs_verifier:
+        if values["verifier"] == "none" and STRATEGIES[strategy].needs_verifier:
             fail(f"strategy {strategy!r} needs a verifier (--verifier symbolic, prm:PATH, ...)", 2)
+    generator, endpoint = values["generator"], values["endpoint"]
     http = generator.startswith(("http://", "https://"))
     if endpoint not in ("auto", "completions", "chat"):
         fail(f"unknown --endpoint {endpoint!r}: use auto, completions or chat", 2)
     if not http and endpoint != "auto":
         fail(f"--endpoint {endpoint} is for http:// generators, not {generator!r}", 2)
+    settings = {name: values[name] for name, _, _, _ in _settings() if name != "strategy"}
+    try:
+        first = SolverConfig(generator=None, strategy=strategies[0], **settings)  # settings checked before loading
+    except ValueError as exc:
+        fail(str(exc), 2)
     _quiet_loading()
     try:
-        tmpl = template_for(template)
-        ver = load_verifier(verifier) if verifier != "none" else None
+        from minos.solver.generators import load_generator, template_for
+        from minos.verifier import load_verifier
+
+        template = template_for(values["template"])
+        verifier = load_verifier(values["verifier"]) if values["verifier"] != "none" else None
         _conversion_notice(generator)
-        gen = load_generator(generator, model=model, api_key=api_key, **({"endpoint": endpoint} if http else {}))
+        gen = load_generator(generator, model=values["model"], api_key=values["api_key"], **({"endpoint": endpoint} if http else {}))
     except (ValueError, OSError) as exc:
         fail(str(exc).splitlines()[0], 2)
-    first = SolverConfig(generator=gen, verifier=ver, strategy=strategies[0], template=tmpl, **settings)
+    first = replace(first, generator=gen, verifier=verifier, template=template)
     return {s: replace(first, strategy=s) for s in strategies}

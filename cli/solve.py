@@ -6,41 +6,18 @@ import json
 from typing import Annotated
 
 import typer
-from minos.cli.common import (
-    ApiKeyOpt,
-    EndpointOpt,
-    GeneratorOpt,
-    ModelOpt,
-    TemplateOpt,
-    VerifierOpt,
-    build_configs,
-    fail,
-)
+from minos.cli.common import build_configs, fail, solver_options
 
 app = typer.Typer()
 
 
 @app.command()
+@solver_options
 def solve(
     problem: Annotated[str, typer.Argument(help="the problem text")],
-    strategy: Annotated[str, typer.Option(help="greedy, self_consistency, best_of_n, weighted_vote, beam_search, dvts")] = "weighted_vote",
-    n: Annotated[int, typer.Option("--n", "-n", min=1, help="samples, or live branches for search")] = 4,
-    generator: GeneratorOpt = "default",
-    model: ModelOpt = None,
-    endpoint: EndpointOpt = "auto",
-    api_key: ApiKeyOpt = None,
-    verifier: VerifierOpt = "hybrid:default",
-    template: TemplateOpt = "fewshot",
-    beam_width: Annotated[int, typer.Option(min=1, help="search: expansions per kept branch")] = 2,
-    max_steps: Annotated[int, typer.Option(min=1, help="search: most steps per branch")] = 10,
-    max_tokens: Annotated[int, typer.Option(min=1, help="most new tokens per solution")] = 256,
-    token_budget: Annotated[int | None, typer.Option(help="most completion tokens for the whole solve")] = None,
-    temperature: Annotated[float, typer.Option(min=0.0)] = 0.8,
-    aggregation: Annotated[str, typer.Option(help="min, last, prod or mean")] = "min",
-    threshold: Annotated[float, typer.Option(help="search: prune branches scoring under this")] = 0.0,
-    seed: Annotated[int, typer.Option()] = 0,
     reference: Annotated[str | None, typer.Option(help="gold answer, to report correctness")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as one JSON object")] = False,
+    **options,
 ) -> None:
     """Solve one problem. The offline default model (Gemma 3 270M, a base model) is weak at math: for real
     accuracy serve a real model, e.g. `vllm serve Qwen/Qwen2.5-Math-7B-Instruct --port 8000` and pass
@@ -54,11 +31,7 @@ def solve(
         fail("the problem text is empty", 2)
     if len(problem.encode()) > MAX_LINE_BYTES:
         fail(f"the problem text is {len(problem.encode()):,} bytes, over the {MAX_LINE_BYTES:,}-byte limit", 2)
-    (config,) = build_configs(
-        generator=generator, model=model, endpoint=endpoint, api_key=api_key, verifier=verifier, strategies=[strategy], template=template,
-        n=n, beam_width=beam_width, max_steps=max_steps, max_tokens=max_tokens, token_budget=token_budget,
-        temperature=temperature, aggregation=aggregation, threshold=threshold, seed=seed,
-    ).values()
+    (config,) = build_configs(options).values()
     console = Console(stderr=True, quiet=as_json)
     try:
         result = asyncio.run(_run(problem, reference, config, console))

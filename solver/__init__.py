@@ -6,23 +6,35 @@
 
     config = SolverConfig(generator=load_generator("default"), verifier=load_verifier("symbolic"))
     print(solve("What is 12 * 7?", config).answer)
+
+Names load on first use, so `SolverConfig` (which the CLI reads for its options) costs no LangGraph import.
 """
 
-from minos.core.types import Candidate, Problem, SolveResult, Usage
-from minos.solver.config import SolverConfig
-from minos.solver.graph import asolve, build_graph, solve
-from minos.solver.state import SolveState
-from minos.solver.tool import as_tool
+import importlib
 
-__all__ = [
-    "Candidate",
-    "Problem",
-    "SolveResult",
-    "SolveState",
-    "SolverConfig",
-    "Usage",
-    "as_tool",
-    "asolve",
-    "build_graph",
-    "solve",
-]
+_WHERE = {
+    "Candidate": "minos.core.types",
+    "Problem": "minos.core.types",
+    "SolveResult": "minos.core.types",
+    "Usage": "minos.core.types",
+    "SolverConfig": "minos.solver.config",
+    "SolveState": "minos.solver.state",
+    "as_tool": "minos.solver.tool",
+    "asolve": "minos.solver.graph",
+    "build_graph": "minos.solver.graph",
+    "solve": "minos.solver.graph",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'minos.solver' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

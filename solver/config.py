@@ -12,10 +12,11 @@ from minos.solver.generators.prompts import FewShotTemplate
 class SolverConfig:
     generator: Any = field(metadata={"help": "a Generator (see minos.solver.generators.load_generator)"})
     verifier: Any = field(default=None, metadata={"help": "a Verifier (minos.verifier.load_verifier); None: no scores"})
-    strategy: str = field(default="weighted_vote", metadata={"help": "a name in minos.solver.strategies.STRATEGIES"})
-    n: int = field(default=8, metadata={"help": "solutions sampled (sample strategies) or branches kept alive (search)"})
-    beam_width: int = field(default=4, metadata={"help": "search: expansions per kept branch (DVTS: subtree size)"})
-    max_steps: int = field(default=12, metadata={"help": "search: most steps a branch may take"})
+    strategy: str = field(default="weighted_vote", metadata={
+        "help": "greedy, self_consistency, best_of_n, weighted_vote, beam_search or dvts (minos.solver.strategies)"})
+    n: int = field(default=4, metadata={"help": "solutions sampled (sample strategies) or branches kept alive (search)"})
+    beam_width: int = field(default=2, metadata={"help": "search: expansions per kept branch (DVTS: subtree size)"})
+    max_steps: int = field(default=10, metadata={"help": "search: most steps a branch may take"})
     max_tokens: int = field(default=512, metadata={"help": "most new tokens of one whole solution"})
     step_max_tokens: int = field(default=160, metadata={"help": "search: most new tokens of one step"})
     token_budget: int | None = field(default=None, metadata={"help": "most completion tokens for the whole solve"})

@@ -6,6 +6,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from minos.cli.main import app
@@ -202,3 +203,55 @@ def test_batch_with_several_strategies_loads_the_generator_once(monkeypatch, fix
     assert loads == ["default"]
     rows = [json.loads(line) for line in out.read_text().splitlines()]
     assert [(r["id"], r["strategy"]) for r in rows] == [(i, s) for i in (rows[0]["id"], rows[2]["id"]) for s in ("self_consistency", "weighted_vote")]
+
+
+RECIPES = sorted((Path(__file__).resolve().parents[2] / "recipes" / "solve").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("recipe", RECIPES, ids=[r.stem for r in RECIPES])
+def test_every_shipped_recipe_is_a_valid_config(recipe):
+    from minos.cli.common import _settings, resolve_options
+    from minos.solver import SolverConfig
+
+    values = resolve_options({"config": recipe})
+    for strategy in values["strategy"].split(","):
+        settings = {name: values[name] for name, _, _, _ in _settings() if name != "strategy"}
+        SolverConfig(generator=None, strategy=strategy, **settings)  # raises on a bad value
+
+
+def test_config_recipe_then_command_line_wins(echo, tmp_path):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text("verifier: symbolic\nstrategy: self_consistency\nn: 3\n")
+    args = ["solve", "Tom has 3 apples.", "--json", "--config", str(recipe)]
+    out = json.loads(runner.invoke(app, args).stdout)
+    assert (out["strategy"], len(out["candidates"])) == ("self_consistency", 3)
+    out = json.loads(runner.invoke(app, [*args, "--n", "2"]).stdout)
+    assert len(out["candidates"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("nn: 3\n", "r.yaml: unknown option 'nn'"),
+        ("- n\n", "r.yaml: a recipe is a mapping"),
+        ("n: [unclosed\n", "r.yaml: cannot read the recipe"),
+        ("aggregation: median\n", "unknown aggregation 'median'"),
+        ("n: 0\n", "must be at least 1"),
+    ],
+)
+def test_a_bad_recipe_is_one_line(echo, tmp_path, text, message):
+    recipe = tmp_path / "r.yaml"
+    recipe.write_text(text)
+    result = runner.invoke(app, ["solve", "Tom has 3 apples.", "--config", str(recipe), "--verifier", "symbolic"])
+    assert result.exit_code == 2 and message in result.stderr, result.output
+
+
+def test_solver_options_come_from_the_config_fields():
+    import dataclasses
+
+    from minos.solver import SolverConfig
+
+    help_text = runner.invoke(app, ["solve", "--help"], env={"COLUMNS": "400"}).stdout
+    for f in dataclasses.fields(SolverConfig):
+        if f.name not in ("generator", "verifier", "template"):
+            assert f"--{f.name.replace('_', '-')}" in help_text and f.metadata["help"] in help_text
