@@ -81,14 +81,15 @@ def resolve_options(options: dict) -> dict:
     values |= {name: default for name, _, default, _ in _settings()}
     recipe = options.get("config")
     if recipe is not None:
-        values |= _read_recipe(recipe, set(values))
+        values |= read_recipe(recipe, set(values))
     values |= {k: v for k, v in options.items() if v is not None and k in values}
     if values["api_key"] is None:
         values["api_key"] = os.environ.get("OPENAI_API_KEY")
     return values
 
 
-def _read_recipe(path, known: set[str]) -> dict:
+def read_recipe(path, known: set[str]) -> dict:
+    """A YAML mapping of option: value; an unknown option or bad file is a one-line usage error."""
     import yaml
 
     try:

@@ -16,16 +16,47 @@ app = typer.Typer(no_args_is_help=True)
 DataArg = Annotated[
     list[Path], typer.Argument(help="step-labelled files (minos rows, ProcessBench, Math-Shepherd, stepwise)")
 ]
-ModelOpt = Annotated[str, typer.Option("--model", "-m", help="causal LM to start from (local path)")]
-OutputOpt = Annotated[Path, typer.Option("--output-dir", "-o", help="checkpoints and the final model")]
-BatchOpt = Annotated[int, typer.Option(min=1, help="per-device batch size")]
-AccumOpt = Annotated[int, typer.Option(min=1, help="gradient accumulation (global batch = batch x devices x this)")]
-SaveOpt = Annotated[int, typer.Option(min=1, help="checkpoint (and evaluate) every N optimizer steps")]
-SeedOpt = Annotated[int, typer.Option()]
-Bf16Opt = Annotated[bool, typer.Option(help="bfloat16 mixed precision (GPUs)")]
+ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="causal LM (or stage-1 LoRA folder) to start from")]
+OutputOpt = Annotated[Path | None, typer.Option("--output-dir", "-o", help="checkpoints and the final model")]
+EpochsOpt = Annotated[float | None, typer.Option("--epochs", help="passes over the data (Math-Minos: 3 in stage 1, 1 in stage 2)")]
+LrOpt = Annotated[float | None, typer.Option("--lr", help="peak learning rate (Math-Minos stage 1: 5e-6)")]
+BatchOpt = Annotated[int | None, typer.Option(min=1, help="per-device batch size (default 4)")]
+AccumOpt = Annotated[int | None, typer.Option(min=1, help="gradient accumulation (global batch = batch x devices x this)")]
+LengthOpt = Annotated[int | None, typer.Option(help="tokens per example (Math-Minos: 1024 in stage 1, 512 in stage 2)")]
+SaveOpt = Annotated[int | None, typer.Option(min=1, help="checkpoint (and evaluate) every N optimizer steps (default 500)")]
+SeedOpt = Annotated[int | None, typer.Option()]
+Bf16Opt = Annotated[bool | None, typer.Option(help="bfloat16 mixed precision (GPUs)")]
 LimitOpt = Annotated[int | None, typer.Option(help="use only the first N rows")]
-LoraOpt = Annotated[int, typer.Option(min=0, help="LoRA rank on every linear layer (0 trains every weight)")]
-ResumeOpt = Annotated[bool, typer.Option(help="go on from the last checkpoint-N in the output folder")]
+LoraOpt = Annotated[int | None, typer.Option(min=0, help="LoRA rank on every linear layer (0 trains every weight)")]
+ResumeOpt = Annotated[bool | None, typer.Option(help="go on from the last checkpoint-N in the output folder")]
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", help="YAML of any stage-config field (every TrainingArguments one too: warmup_ratio, "
+    "lr_scheduler_type, report_to, gradient_checkpointing, deepspeed, ...); options given here win")]
+
+# command-line option -> stage-config field
+_FIELDS = {
+    "model": "model_name_or_path", "output_dir": "output_dir", "epochs": "num_train_epochs", "learning_rate": "learning_rate",
+    "batch_size": "per_device_train_batch_size", "gradient_accumulation": "gradient_accumulation_steps",
+    "max_length": "max_length", "lora_rank": "lora_rank", "save_steps": "save_steps", "seed": "seed", "bf16": "bf16",
+    "resume": "resume", "eval_fraction": "eval_fraction",
+}
+
+
+def _stage_config(kind, options: dict, recipe: Path | None, **fixed):
+    """The stage config: its defaults, then the recipe, then the options given on the command line."""
+    import dataclasses
+
+    from minos.cli.common import read_recipe
+
+    values = read_recipe(recipe, {f.name for f in dataclasses.fields(kind)}) if recipe else {}
+    values |= {_FIELDS[k]: str(v) if isinstance(v, Path) else v for k, v in options.items() if v is not None}
+    values |= fixed
+    if not values.get("output_dir"):
+        fail("--output-dir (or output_dir in --config) is required", 2)
+    try:
+        return kind(**values)
+    except (TypeError, ValueError) as exc:
+        fail(str(exc).splitlines()[0], 2)
 
 
 def _rows(files: list[Path], limit: int | None):
@@ -49,41 +80,39 @@ def _rows(files: list[Path], limit: int | None):
 @app.command()
 def sft(
     data: DataArg,
-    model: ModelOpt,
-    output_dir: OutputOpt,
-    epochs: Annotated[float, typer.Option(help="Math-Minos: 3")] = 3.0,
-    learning_rate: Annotated[float, typer.Option("--lr", help="Math-Minos: 5e-6")] = 5e-6,
-    batch_size: BatchOpt = 4,
-    gradient_accumulation: AccumOpt = 1,
-    max_length: Annotated[int, typer.Option(help="Math-Minos: 1024")] = 1024,
-    lora_rank: LoraOpt = 0,
-    save_steps: SaveOpt = 500,
-    seed: SeedOpt = 0,
-    bf16: Bf16Opt = False,
+    model: ModelOpt = None,
+    output_dir: OutputOpt = None,
+    epochs: EpochsOpt = None,
+    learning_rate: LrOpt = None,
+    batch_size: BatchOpt = None,
+    gradient_accumulation: AccumOpt = None,
+    max_length: LengthOpt = None,
+    lora_rank: LoraOpt = None,
+    save_steps: SaveOpt = None,
+    seed: SeedOpt = None,
+    bf16: Bf16Opt = None,
+    resume: ResumeOpt = None,
     limit: LimitOpt = None,
-    resume: ResumeOpt = False,
+    config: ConfigOpt = None,
 ) -> None:
     """Stage 1: supervised fine-tuning on step-by-step critiques (loss on the critique only)."""
-    from minos.training.sft import SFTSettings, train_sft
+    from minos.training.sft import CritiqueSFTConfig, train_sft
 
-    settings = SFTSettings(
-        model=model, output_dir=str(output_dir), epochs=epochs, learning_rate=learning_rate,
-        batch_size=batch_size, gradient_accumulation=gradient_accumulation, max_length=max_length,
-        lora_rank=lora_rank, save_steps=save_steps, seed=seed, bf16=bf16, resume=resume,
-    )
+    options = {k: v for k, v in locals().items() if k in _FIELDS}
+    stage = _stage_config(CritiqueSFTConfig, options, config)
     try:
-        trainer = train_sft(_rows(data, limit), settings)
+        trainer = train_sft(_rows(data, limit), stage)
     except ValueError as exc:
         fail(str(exc).splitlines()[0], 2)
     losses = [e["loss"] for e in trainer.state.log_history if "loss" in e]
     if losses and trainer.is_world_process_zero():
-        print(f"stage 1 done: loss {losses[0]:.4f} -> {losses[-1]:.4f} over {len(losses)} steps -> {output_dir}")
+        print(f"stage 1 done: loss {losses[0]:.4f} -> {losses[-1]:.4f} over {len(losses)} steps -> {stage.output_dir}")
 
 
 TagOpt = Annotated[str, typer.Option(help="step tag string (must be one token)")]
 GoodOpt = Annotated[str, typer.Option(help="label token read as 'step is right'")]
 BadOpt = Annotated[str, typer.Option(help="label token read as 'step is wrong'")]
-EvalOpt = Annotated[float, typer.Option(min=0.0, max=0.5, help="held-out share for step F1 / outcome accuracy")]
+EvalOpt = Annotated[float | None, typer.Option(min=0.0, max=0.5, help="held-out share for step F1 / outcome accuracy (default 0.1)")]
 
 
 # One body, two commands: the command name is the mode.
@@ -92,43 +121,41 @@ EvalOpt = Annotated[float, typer.Option(min=0.0, max=0.5, help="held-out share f
 def reward(
     ctx: typer.Context,
     data: DataArg,
-    model: ModelOpt,
-    output_dir: OutputOpt,
-    epochs: Annotated[float, typer.Option(help="Math-Minos: 1")] = 1.0,
-    learning_rate: Annotated[float, typer.Option("--lr")] = 2e-6,
-    batch_size: BatchOpt = 4,
-    gradient_accumulation: AccumOpt = 1,
-    max_length: Annotated[int, typer.Option(help="Math-Minos: 512")] = 512,
-    eval_fraction: EvalOpt = 0.1,
-    save_steps: SaveOpt = 500,
-    seed: SeedOpt = 0,
-    bf16: Bf16Opt = False,
+    model: ModelOpt = None,
+    output_dir: OutputOpt = None,
+    epochs: EpochsOpt = None,
+    learning_rate: LrOpt = None,
+    batch_size: BatchOpt = None,
+    gradient_accumulation: AccumOpt = None,
+    max_length: LengthOpt = None,
+    eval_fraction: EvalOpt = None,
+    save_steps: SaveOpt = None,
+    seed: SeedOpt = None,
+    bf16: Bf16Opt = None,
+    lora_rank: LoraOpt = None,
+    resume: ResumeOpt = None,
     limit: LimitOpt = None,
-    lora_rank: LoraOpt = 0,
-    resume: ResumeOpt = False,
+    config: ConfigOpt = None,
     tag: TagOpt = " ки",
     good: GoodOpt = "+",
     bad: BadOpt = "-",
 ) -> None:
-    from minos.training.reward import RewardSettings, train_reward
+    from minos.training.reward import RewardConfig, train_reward
     from minos.verifier.scheme import StepTagScheme
 
     mode = ctx.info_name
-    settings = RewardSettings(
-        model=model, output_dir=str(output_dir), mode=mode, epochs=epochs, learning_rate=learning_rate,
-        batch_size=batch_size, gradient_accumulation=gradient_accumulation, max_length=max_length,
-        eval_fraction=eval_fraction, save_steps=save_steps, seed=seed, bf16=bf16, lora_rank=lora_rank, resume=resume,
-    )
+    options = {k: v for k, v in locals().items() if k in _FIELDS}
+    stage = _stage_config(RewardConfig, options, config, mode=mode)
     try:
-        trainer, metrics = train_reward(_rows(data, limit), settings, StepTagScheme(tag=tag, good=good, bad=bad))
+        trainer, metrics = train_reward(_rows(data, limit), stage, StepTagScheme(tag=tag, good=good, bad=bad))
     except ValueError as exc:
         fail(str(exc).splitlines()[0], 2)
     if not trainer.is_world_process_zero():  # under `accelerate launch`, one report
         return
     figures = ", ".join(f"{k} {v:.3f}" for k, v in metrics.items())
-    print(f"stage 2 ({mode}) done: held-out {figures} -> {output_dir}")
-    print(f"load it with --verifier {mode}:{output_dir}")
-    serve_command(output_dir)
+    print(f"stage 2 ({mode}) done: held-out {figures} -> {stage.output_dir}")
+    print(f"load it with --verifier {mode}:{stage.output_dir}")
+    serve_command(Path(stage.output_dir))
 
 
 @app.command("serve-command")

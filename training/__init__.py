@@ -1,24 +1,37 @@
 """Math-Minos verifier training (extra `minos[train]`). The solver never imports this package.
 
 Data: `inject_dataset` (known errors in correct solutions), `run_critiques` (critic LLM given the labels),
-`rollout_labels` (Math-Shepherd estimation). Stage 1: `train_sft` on critiques. Stage 2: `train_reward`
-as a PRM or ORM. Analysis: `meta_curve`, `error_type_counts`. Heavy imports stay inside the functions.
+`rollout_labels` (Math-Shepherd estimation). Stage 1: `train_sft` on critiques with a `CritiqueSFTConfig`
+(trl's SFTConfig). Stage 2: `train_reward` as a PRM or ORM with a `RewardConfig` (transformers'
+TrainingArguments), run by `RewardTrainer`. Analysis: `meta_curve`, `error_type_counts`.
+Names load on first use: the data tools never pull in torch or trl.
 """
 
-from minos.training.inject import ERROR_TYPES, inject_dataset
-from minos.training.meta import error_type_counts, meta_curve
-from minos.training.reward import RewardSettings, train_reward
-from minos.training.rollout import rollout_labels
-from minos.training.sft import SFTSettings, train_sft
+import importlib
 
-__all__ = [
-    "ERROR_TYPES",
-    "RewardSettings",
-    "SFTSettings",
-    "error_type_counts",
-    "inject_dataset",
-    "meta_curve",
-    "rollout_labels",
-    "train_reward",
-    "train_sft",
-]
+_WHERE = {
+    "ERROR_TYPES": "minos.training.inject",
+    "inject_dataset": "minos.training.inject",
+    "error_type_counts": "minos.training.meta",
+    "meta_curve": "minos.training.meta",
+    "CritiqueSFTConfig": "minos.training.sft",
+    "train_sft": "minos.training.sft",
+    "RewardConfig": "minos.training.reward",
+    "RewardTrainer": "minos.training.reward",
+    "train_reward": "minos.training.reward",
+    "rollout_labels": "minos.training.rollout",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str):
+    if name not in _WHERE:
+        raise AttributeError(f"module 'minos.training' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_WHERE[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return __all__

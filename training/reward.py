@@ -12,19 +12,35 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import torch
 from minos.core.models import load_tokenizer
 from minos.core.types import LabelledSolution
-from minos.training.settings import TrainSettings, last_checkpoint, load_trainable, trainer_arguments
+from minos.training.settings import ModelArguments, last_checkpoint, load_trainable
 from minos.verifier.neural import accepts_logits_to_keep
 from minos.verifier.scheme import PRESETS, StepTagScheme
+from transformers import EvalPrediction, Trainer, TrainingArguments
 
 
-@dataclass(frozen=True)
-class RewardSettings(TrainSettings):
+@dataclass
+class RewardConfig(ModelArguments, TrainingArguments):
+    """transformers' TrainingArguments with the Math-Minos stage-2 defaults (global batch 512 in the paper)."""
+
     mode: str = field(default="prm", metadata={"help": "prm (every step tag) or orm (final tag only)"})
-    epochs: float = field(default=1.0, metadata={"help": "Math-Minos: 1 epoch"})
-    max_length: int = field(default=512, metadata={"help": "Math-Minos: 512 (global batch 512)"})
+    max_length: int = field(default=512, metadata={"help": "Math-Minos: 512 tokens"})
     eval_fraction: float = field(default=0.1, metadata={"help": "held-out share for step F1 / outcome accuracy"})
+    num_train_epochs: float = field(default=1.0, metadata={"help": "Math-Minos: 1 epoch"})
+    learning_rate: float = field(default=2e-6, metadata={"help": "peak learning rate"})
+    eval_strategy: str = field(default="steps", metadata={"help": "held-out metrics at every save (the meta-eval curve)"})
+    logging_steps: float = field(default=1, metadata={"help": "log the loss every N steps"})
+    report_to: None | str | list[str] = field(default="none", metadata={"help": "wandb, tensorboard, ... or none"})
+    remove_unused_columns: bool = field(default=False, metadata={"help": "the tag targets are not a model input"})
+
+    def __post_init__(self) -> None:
+        if self.mode not in ("prm", "orm"):
+            raise ValueError(f"mode must be prm or orm, not {self.mode!r}")
+        if self.eval_steps is None:
+            self.eval_steps = self.save_steps
+        super().__post_init__()
 
 
 def encode_example(row: LabelledSolution, tokenizer, scheme: StepTagScheme, max_length: int) -> dict | None:
@@ -100,72 +116,73 @@ def step_metrics(probs: list[float], labels: list[float], outcomes: list[tuple[f
     return {"step_f1": f1, "outcome_acc": outcome}
 
 
-def train_reward(rows: list[LabelledSolution], settings: RewardSettings, scheme: StepTagScheme | None = None):
+def reward_metrics(prediction: EvalPrediction) -> dict:
+    """`compute_metrics` for stage 2: step F1 and outcome accuracy from the dense (example, position) maps
+    that `RewardTrainer.prediction_step` returns (p(good) at tags; -1, or the loop's -100 padding, elsewhere)."""
+    probs, labels, outcomes = [], [], []
+    for row_scores, row_targets in zip(prediction.predictions, prediction.label_ids, strict=True):
+        at = row_targets >= 0
+        p, y = row_scores[at].tolist(), row_targets[at].tolist()
+        probs += p
+        labels += y
+        if p:
+            outcomes.append((min(p), all(v >= 0.5 for v in y)))
+    return step_metrics(probs, labels, outcomes)
+
+
+class RewardTrainer(Trainer):
+    """The Trainer of stage 2: the tag loss, held-out metrics through `compute_metrics`, and every
+    checkpoint saved with its scheme so it loads as a verifier on its own."""
+
+    def __init__(self, *, scheme: StepTagScheme, processing_class, **kwargs) -> None:
+        self.scheme = scheme
+        _, self.good_id, self.bad_id = scheme.token_ids(processing_class)
+        kwargs.setdefault("data_collator", _collate(processing_class.pad_token_id))
+        kwargs.setdefault("compute_metrics", reward_metrics)
+        super().__init__(processing_class=processing_class, **kwargs)
+
+    def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
+        loss = tag_loss(*tag_logits(model, inputs, self.good_id, self.bad_id))
+        return (loss, None) if return_outputs else loss
+
+    def prediction_step(self, model, inputs, prediction_loss_only, ignore_keys=None):
+        inputs = self._prepare_inputs(inputs)
+        with torch.no_grad():
+            pair, y = tag_logits(model, inputs, self.good_id, self.bad_id)
+            loss = tag_loss(pair, y).detach()
+        if prediction_loss_only:
+            return loss, None, None
+        targets = inputs["tag_targets"]
+        scores = torch.full_like(targets, -1.0)
+        scores[targets >= 0] = pair.softmax(-1)[:, 0].to(scores.dtype)
+        return loss, scores, targets
+
+    def save_model(self, output_dir=None, _internal_call=False):
+        # every checkpoint-N carries the scheme (and, via processing_class, the tokenizer), so the
+        # meta-evaluation curve can load each one as a verifier
+        super().save_model(output_dir, _internal_call)
+        if self.args.should_save:
+            self.scheme.save(output_dir or self.args.output_dir)
+
+
+def train_reward(rows: list[LabelledSolution], config: RewardConfig, scheme: StepTagScheme | None = None):
+    """Stage 2 from `config.model_name_or_path`; returns the trainer and the held-out metrics at the end."""
     import random
     from dataclasses import replace
 
-    import torch
-    from transformers import Trainer, TrainingArguments
-
-    scheme = replace(scheme or PRESETS["minos"], mode=settings.mode)
-    tokenizer = load_tokenizer(settings.model)
-    _, good_id, bad_id = scheme.token_ids(tokenizer)
-    examples = [e for e in (encode_example(r, tokenizer, scheme, settings.max_length) for r in rows) if e]
+    config.check_model()
+    scheme = replace(scheme or PRESETS["minos"], mode=config.mode)
+    tokenizer = load_tokenizer(config.model_name_or_path)
+    examples = [e for e in (encode_example(r, tokenizer, scheme, config.max_length) for r in rows) if e]
     if len(examples) < 2:
         raise ValueError("fewer than 2 usable examples after truncation")
-    random.Random(settings.seed).shuffle(examples)
-    n_eval = max(1, int(len(examples) * settings.eval_fraction))
-    train, held_out = examples[n_eval:], examples[:n_eval]
-
-    collate = _collate(tokenizer.pad_token_id)
-
-    def held_out_metrics(model) -> dict:
-        """Step F1 and outcome accuracy on the held-out split, read the way the verifier reads them."""
-        was_training = model.training
-        model.eval()
-        probs, labels, outcomes = [], [], []
-        ordered = sorted(held_out, key=lambda e: len(e["input_ids"]))
-        with torch.inference_mode():
-            for start in range(0, len(ordered), 16):
-                batch = {k: v.to(model.device) for k, v in collate(ordered[start : start + 16]).items()}
-                counts = (batch["tag_targets"] >= 0).sum(1).tolist()
-                pair, y = tag_logits(model, batch, good_id, bad_id)
-                p, y = pair.softmax(-1)[:, 0].tolist(), y.tolist()
-                probs += p
-                labels += y
-                at = 0
-                for count in counts:
-                    outcomes.append((min(p[at : at + count]), all(v >= 0.5 for v in y[at : at + count])))
-                    at += count
-        model.train(was_training)
-        return step_metrics(probs, labels, outcomes)
-
-    class TagTrainer(Trainer):
-        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            loss = tag_loss(*tag_logits(model, inputs, good_id, bad_id))
-            return (loss, None) if return_outputs else loss
-
-        def save_model(self, output_dir=None, _internal_call=False):
-            # every checkpoint-N carries the scheme (and, via processing_class, the tokenizer), so the
-            # meta-evaluation curve can load each one as a verifier
-            super().save_model(output_dir, _internal_call)
-            if self.args.should_save:
-                scheme.save(output_dir or self.args.output_dir)
-
-        def evaluate(self, *args, **kwargs) -> dict:
-            # the Trainer's own loop only knows token losses; we want the verifier's metrics
-            metrics = {f"eval_{k}": v for k, v in held_out_metrics(self.model).items()}
-            self.log(metrics)
-            return metrics
-
-    args = TrainingArguments(
-        **trainer_arguments(settings), eval_strategy="steps", eval_steps=settings.save_steps, remove_unused_columns=False
+    random.Random(config.seed).shuffle(examples)
+    n_eval = max(1, int(len(examples) * config.eval_fraction))
+    trainer = RewardTrainer(
+        model=load_trainable(config), args=config, train_dataset=examples[n_eval:], eval_dataset=examples[:n_eval],
+        scheme=scheme, processing_class=tokenizer,
     )
-    trainer = TagTrainer(
-        model=load_trainable(settings), args=args, train_dataset=train, eval_dataset=held_out,
-        data_collator=collate, processing_class=tokenizer,
-    )
-    trainer.train(resume_from_checkpoint=last_checkpoint(settings))
-    metrics = held_out_metrics(trainer.model)
-    trainer.save_model(settings.output_dir)
-    return trainer, metrics
+    trainer.train(resume_from_checkpoint=last_checkpoint(config))
+    metrics = trainer.evaluate()
+    trainer.save_model(config.output_dir)
+    return trainer, {k: metrics[f"eval_{k}"] for k in ("step_f1", "outcome_acc")}

@@ -1,55 +1,44 @@
-"""Settings both training stages share, and how they map onto transformers' TrainingArguments."""
+"""What both training stages add to the Trainer's arguments, and the model each starts from.
+
+The stage configs are transformers' `TrainingArguments` (stage 2) and trl's `SFTConfig` (stage 1) with
+these fields added and Math-Minos defaults, so every Trainer option (warmup, scheduler, `report_to`,
+gradient checkpointing, DeepSpeed, FSDP) is reachable, from Python or from `minos train --config X.yaml`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 
-@dataclass(frozen=True)
-class TrainSettings:
-    model: str = field(metadata={"help": "causal LM to start from (local path)"})
-    output_dir: str = field(metadata={"help": "where checkpoints and the final model go"})
-    epochs: float = field(default=1.0, metadata={"help": "passes over the data"})
-    learning_rate: float = field(default=2e-6, metadata={"help": "peak learning rate"})
-    batch_size: int = field(default=4, metadata={"help": "per-device batch; global = this x devices x accumulation"})
-    gradient_accumulation: int = field(default=1, metadata={"help": "micro-batches per optimizer step"})
-    max_length: int = field(default=512, metadata={"help": "tokens per example; longer ones are cut"})
-    save_steps: int = field(default=500, metadata={"help": "checkpoint every N steps (the meta-eval curve reads them)"})
-    seed: int = field(default=0, metadata={"help": "data order and initialisation"})
-    bf16: bool = field(default=False, metadata={"help": "bfloat16 mixed precision (GPUs)"})
+@dataclass
+class ModelArguments:
+    """Fields both stage configs add to the Trainer's own."""
+
+    model_name_or_path: str = field(default="", metadata={"help": "causal LM (or a stage-1 LoRA folder) to start from"})
     lora_rank: int = field(default=0, metadata={"help": "LoRA rank through peft on every linear layer; 0 trains every weight"})
-    resume: bool = field(default=False, metadata={"help": "go on from the last checkpoint-N in output_dir"})
+    resume: bool = field(default=False, metadata={"help": "go on from the newest complete checkpoint-N in output_dir"})
+    # Trainer fields whose defaults differ here (a CPU-sized batch; runs reproducible from seed 0)
+    per_device_train_batch_size: int = field(default=4, metadata={"help": "global batch = this x devices x accumulation"})
+    seed: int = field(default=0, metadata={"help": "data order and initialisation"})
+
+    def check_model(self) -> None:
+        if not self.model_name_or_path:
+            raise ValueError("model_name_or_path is required (--model)")
 
 
-def trainer_arguments(settings: TrainSettings) -> dict:
-    """The TrainingArguments (or trl config) fields that come straight from the settings."""
-    return dict(
-        output_dir=settings.output_dir,
-        num_train_epochs=settings.epochs,
-        learning_rate=settings.learning_rate,
-        per_device_train_batch_size=settings.batch_size,
-        gradient_accumulation_steps=settings.gradient_accumulation,
-        save_steps=settings.save_steps,
-        logging_steps=1,
-        seed=settings.seed,
-        bf16=settings.bf16,
-        report_to=[],
-    )
-
-
-def load_trainable(settings: TrainSettings):
-    """The model to train: `settings.model` as it is, with a new LoRA adapter when `lora_rank` is set, or,
-    when `settings.model` is itself a LoRA adapter folder (a stage-1 run with LoRA), its base with that
+def load_trainable(settings: ModelArguments):
+    """The model to train: `model_name_or_path` as it is, with a new LoRA adapter when `lora_rank` is set, or,
+    when it is itself a LoRA adapter folder (a stage-1 run with LoRA), its base with that
     adapter made trainable again, so stage 2 starts from the stage-1 weights and ships one adapter."""
     from minos.core.models import base_of
     from transformers import AutoModelForCausalLM
 
-    base = base_of(settings.model)
+    base = base_of(settings.model_name_or_path)
     if base is not None:
         from peft import PeftModel
 
-        return PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base), settings.model, is_trainable=True)
-    model = AutoModelForCausalLM.from_pretrained(settings.model)
+        return PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base), settings.model_name_or_path, is_trainable=True)
+    model = AutoModelForCausalLM.from_pretrained(settings.model_name_or_path)
     if not settings.lora_rank:
         return model
     from peft import LoraConfig, get_peft_model
@@ -58,7 +47,7 @@ def load_trainable(settings: TrainSettings):
     return get_peft_model(model, config)
 
 
-def last_checkpoint(settings: TrainSettings) -> str | None:
+def last_checkpoint(settings) -> str | None:
     """With `resume`, the newest COMPLETE checkpoint-N in output_dir, or None (a fresh start). A run killed
     while writing a checkpoint leaves a folder without its trainer state (the Trainer writes that last);
     resuming from it fails, so such a folder is passed over for the one before."""

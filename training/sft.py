@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from minos.core.models import load_tokenizer
 from minos.core.types import LabelledSolution
-from minos.training.settings import TrainSettings, last_checkpoint, load_trainable, trainer_arguments
+from minos.training.settings import ModelArguments, last_checkpoint, load_trainable
+from trl import SFTConfig, SFTTrainer
 
 
 def critique_prompt(row: LabelledSolution) -> str:
@@ -17,27 +18,33 @@ def critique_prompt(row: LabelledSolution) -> str:
     return f"Problem: {row.problem.question}\n\nSolution:\n{steps}\n\nCritique each step, then give a verdict.\nCritique:\n"
 
 
-@dataclass(frozen=True)
-class SFTSettings(TrainSettings):
-    epochs: float = field(default=3.0, metadata={"help": "Math-Minos: 3 epochs"})
+@dataclass
+class CritiqueSFTConfig(ModelArguments, SFTConfig):
+    """trl's SFTConfig with the Math-Minos stage-1 defaults (global batch 256 on 8 GPUs in the paper)."""
+
+    num_train_epochs: float = field(default=3.0, metadata={"help": "Math-Minos: 3 epochs"})
     learning_rate: float = field(default=5e-6, metadata={"help": "Math-Minos: 5e-6"})
-    max_length: int = field(default=1024, metadata={"help": "Math-Minos: 1024 (global batch 256)"})
+    max_length: int | None = field(default=1024, metadata={"help": "Math-Minos: 1024 tokens"})
+    completion_only_loss: bool | None = field(default=True, metadata={"help": "loss on the critique only"})
+    logging_steps: float = field(default=1, metadata={"help": "log the loss every N steps"})
+    report_to: None | str | list[str] = field(default="none", metadata={"help": "wandb, tensorboard, ... or none"})
+    bf16: bool | None = field(default=False, metadata={"help": "bfloat16 mixed precision (GPUs)"})
 
 
-def train_sft(rows: list[LabelledSolution], settings: SFTSettings):
+def train_sft(rows: list[LabelledSolution], config: CritiqueSFTConfig) -> SFTTrainer:
     from datasets import Dataset
-    from trl import SFTConfig, SFTTrainer
 
+    config.check_model()
     usable = [r for r in rows if r.critique]
     if not usable:
         raise ValueError("no row has a critique: build them with `minos data inject` or `minos data critique`")
     dataset = Dataset.from_list([{"prompt": critique_prompt(r), "completion": r.critique} for r in usable])
-    args = SFTConfig(**trainer_arguments(settings), max_length=settings.max_length, completion_only_loss=True)
     trainer = SFTTrainer(
-        model=load_trainable(settings), args=args, train_dataset=dataset, processing_class=load_tokenizer(settings.model)
+        model=load_trainable(config), args=config, train_dataset=dataset,
+        processing_class=load_tokenizer(config.model_name_or_path),
     )
-    trainer.train(resume_from_checkpoint=last_checkpoint(settings))
+    trainer.train(resume_from_checkpoint=last_checkpoint(config))
     # with LoRA this saves the adapter alone: stage 2 given this folder trains the same adapter on
-    trainer.save_model(settings.output_dir)
-    trainer.processing_class.save_pretrained(settings.output_dir)
+    trainer.save_model(config.output_dir)
+    trainer.processing_class.save_pretrained(config.output_dir)
     return trainer

@@ -255,3 +255,34 @@ def test_solver_options_come_from_the_config_fields():
     for f in dataclasses.fields(SolverConfig):
         if f.name not in ("generator", "verifier", "template"):
             assert f"--{f.name.replace('_', '-')}" in help_text and f.metadata["help"] in help_text
+
+
+def test_train_config_reaches_every_trainer_option(tiny_lm, fixtures, tmp_path):
+    """A stage config is a TrainingArguments: a recipe sets the scheduler, warmup and step count, and an
+    option given on the command line still wins over the recipe."""
+    recipe = tmp_path / "stage2.yaml"
+    recipe.write_text("lr_scheduler_type: constant_with_warmup\nwarmup_steps: 2\nmax_steps: 4\nlearning_rate: 1.0e-3\n"
+                      "save_steps: 100\nper_device_train_batch_size: 8\n")
+    injected = tmp_path / "injected.jsonl"
+    assert runner.invoke(app, ["data", "inject", str(fixtures / "gsm8k_sample.jsonl"), "-o", str(injected)]).exit_code == 0
+    out = tmp_path / "prm"
+    result = runner.invoke(app, ["train", "prm", str(injected), "-m", str(tiny_lm), "-o", str(out),
+                                 "--config", str(recipe), "--max-length", "2048", "--batch-size", "2"])
+    assert result.exit_code == 0, result.output
+    import torch
+
+    args = torch.load(out / "training_args.bin", weights_only=False)
+    assert args.lr_scheduler_type == "constant_with_warmup" and (args.warmup_steps, args.max_steps) == (2, 4)
+    assert args.per_device_train_batch_size == 2  # the command line over the recipe
+    (checkpoint,) = out.glob("checkpoint-*")
+    rates = [e["learning_rate"] for e in json.loads((checkpoint / "trainer_state.json").read_text())["log_history"]
+             if "learning_rate" in e]
+    assert rates[0] < rates[-1] == pytest.approx(1e-3)  # warmup, then constant
+
+
+def test_train_config_with_an_unknown_field_is_one_line(tiny_lm, fixtures, tmp_path):
+    recipe = tmp_path / "bad.yaml"
+    recipe.write_text("lerning_rate: 1.0\n")
+    result = runner.invoke(app, ["train", "prm", str(fixtures / "stepwise_sample.jsonl"), "-m", str(tiny_lm), "-o",
+                                 str(tmp_path / "x"), "--config", str(recipe)])
+    assert result.exit_code == 2 and "bad.yaml: unknown option 'lerning_rate'" in result.stderr

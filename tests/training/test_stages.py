@@ -42,12 +42,12 @@ def injected():
 
 @pytest.fixture(scope="module")
 def stage1(tiny_lm, injected, tmp_path_factory):
-    from minos.training.sft import SFTSettings, train_sft
+    from minos.training.sft import CritiqueSFTConfig, train_sft
 
     out = tmp_path_factory.mktemp("sft")
-    settings = SFTSettings(
-        model=str(tiny_lm), output_dir=str(out), epochs=4, learning_rate=3e-3, batch_size=4, max_length=2048,
-        save_steps=10_000,
+    settings = CritiqueSFTConfig(
+        model_name_or_path=str(tiny_lm), output_dir=str(out), num_train_epochs=4, learning_rate=3e-3,
+        per_device_train_batch_size=4, max_length=2048, save_steps=10_000,
     )
     trainer = train_sft(injected, settings)
     return out, trainer
@@ -86,12 +86,12 @@ def test_stage1_loss_is_on_the_critique_only(tiny_lm, injected, tmp_path):
 
 @pytest.fixture(scope="module")
 def stage2(stage1, injected, tmp_path_factory):
-    from minos.training.reward import RewardSettings, train_reward
+    from minos.training.reward import RewardConfig, train_reward
 
     out = tmp_path_factory.mktemp("prm")
-    settings = RewardSettings(
-        model=str(stage1[0]), output_dir=str(out), mode="prm", epochs=6, learning_rate=3e-3, batch_size=4,
-        max_length=2048, eval_fraction=0.2, save_steps=10,
+    settings = RewardConfig(
+        model_name_or_path=str(stage1[0]), output_dir=str(out), mode="prm", num_train_epochs=6, learning_rate=3e-3,
+        per_device_train_batch_size=4, max_length=2048, eval_fraction=0.2, save_steps=10,
     )
     trainer, metrics = train_reward(injected, settings)
     return out, trainer, metrics
@@ -152,17 +152,19 @@ def test_meta_curve_reads_every_checkpoint(stage2, injected):
 def test_lora_stages_ship_one_adapter_that_loads_as_a_verifier(tiny_lm, injected, tmp_path):
     """Stage 1 with LoRA saves an adapter; stage 2 given that folder trains the same adapter on (it starts
     from the stage-1 weights) and the result loads with `prm:DIR`, merged into its base."""
-    from minos.training.reward import RewardSettings, train_reward
-    from minos.training.sft import SFTSettings, train_sft
+    from minos.training.reward import RewardConfig, train_reward
+    from minos.training.sft import CritiqueSFTConfig, train_sft
     from minos.verifier import load_verifier
     from safetensors.torch import load_file
 
     s1, s2 = tmp_path / "s1", tmp_path / "s2"
-    train_sft(injected, SFTSettings(model=str(tiny_lm), output_dir=str(s1), epochs=1, learning_rate=3e-3,
-                                    batch_size=4, max_length=2048, save_steps=10_000, lora_rank=4))
+    train_sft(injected, CritiqueSFTConfig(model_name_or_path=str(tiny_lm), output_dir=str(s1), num_train_epochs=1,
+                                          learning_rate=3e-3, per_device_train_batch_size=4, max_length=2048,
+                                          save_steps=10_000, lora_rank=4))
     assert (s1 / "adapter_config.json").exists() and not (s1 / "model.safetensors").exists()
-    train_reward(injected, RewardSettings(model=str(s1), output_dir=str(s2), epochs=2, learning_rate=3e-3,
-                                          batch_size=4, max_length=2048, save_steps=10_000))
+    train_reward(injected, RewardConfig(model_name_or_path=str(s1), output_dir=str(s2), num_train_epochs=2,
+                                        learning_rate=3e-3, per_device_train_batch_size=4, max_length=2048,
+                                        save_steps=10_000))
     before, after = load_file(str(s1 / "adapter_model.safetensors")), load_file(str(s2 / "adapter_model.safetensors"))
     assert before.keys() == after.keys() and any(not (before[k] == after[k]).all() for k in before)
     row = injected[0]
@@ -189,10 +191,11 @@ def counted(self, *args, **kwargs):
     run.append(1)
     return original(self, *args, **kwargs)
 transformers.Trainer.training_step = counted
-from minos.training.reward import RewardSettings, train_reward
+from minos.training.reward import RewardConfig, train_reward
 rows = load_labelled(sys.argv[1])
-settings = RewardSettings(model=sys.argv[2], output_dir=sys.argv[3], epochs=8, learning_rate=1e-3, batch_size=2,
-                          max_length=2048, save_steps=2, eval_fraction=0.2, lora_rank=4, resume=True)
+settings = RewardConfig(model_name_or_path=sys.argv[2], output_dir=sys.argv[3], num_train_epochs=8, learning_rate=1e-3,
+                        per_device_train_batch_size=2, max_length=2048, save_steps=2, eval_fraction=0.2, lora_rank=4,
+                        resume=True)
 trainer, _ = train_reward(rows, settings)
 print("GLOBAL_STEP", trainer.state.global_step, "RUN_HERE", len(run))
 """
