@@ -12,35 +12,21 @@ app = typer.Typer(no_args_is_help=True)
 
 
 def _problems_with_solutions(path: Path, limit: int | None, exclude: Path | None):
-    """(Problem, reference solution) pairs from GSM8K (`answer`) or MATH (`solution`) rows."""
-    import json
+    """(Problem, reference solution) pairs from GSM8K (`answer`) or MATH (`solution`) rows; a malformed row
+    is named and skipped."""
+    from minos.core.data import DataError, load_problems, load_worked
 
-    from minos.core.answers import extract_answer
-    from minos.core.types import Problem
-
-    for file in (path, exclude):
-        if file is not None and not file.is_file():
-            fail(f"{file}: no such file", 2)
-    banned = set()
-    if exclude is not None:  # never train on an evaluation problem (e.g. MATH-500)
-        banned = {json.loads(line).get("problem", "").strip() for line in exclude.open(encoding="utf-8") if line.strip()}
-    pairs = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, 1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-                question = row.get("question") or row["problem"]
-                solution = row.get("solution") or row["answer"]
-            except (json.JSONDecodeError, KeyError) as exc:
-                fail(f"{path}:{number}: not a problem with a reference solution ({exc})", 2)
-            if question.strip() in banned:
-                continue
-            pairs.append((Problem(f"{path.stem}-{number}", question, extract_answer(solution), path.stem), solution))
-            if limit is not None and len(pairs) >= limit:
-                break
-    return pairs
+    errors: list[DataError] = []
+    try:
+        banned = {p.question.strip() for p in load_problems(exclude)} if exclude is not None else set()
+        pairs = load_worked(path, on_error="skip", errors=errors)
+    except DataError as exc:
+        fail(str(exc), 2)
+    for error in errors:
+        print(f"skipped {error}")
+    # never train on an evaluation problem (e.g. MATH-500)
+    pairs = [(p, s) for p, s in pairs if p.question.strip() not in banned]
+    return pairs[:limit] if limit is not None else pairs
 
 
 @app.command()

@@ -6,6 +6,7 @@ from minos.core.data import (
     iter_problems,
     load_labelled,
     load_problems,
+    load_worked,
     read_jsonl,
     write_jsonl_atomic,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "join_steps",
     "load_labelled",
     "load_problems",
+    "load_worked",
     "normalize_answer",
     "read_jsonl",
     "split_steps",

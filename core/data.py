@@ -35,7 +35,7 @@ class DataError(ValueError):
 
     def __init__(self, path: str | Path, where: int | str, message: str) -> None:
         self.path, self.where, self.reason = str(path), where, message
-        super().__init__(f"{path}:{where}: {message}")
+        super().__init__(f"{path}:{where}: {message}" if where else f"{path}: {message}")  # 0: the whole file
 
 
 # ------------------------------------------------------------------------------------------ raw rows
@@ -172,8 +172,11 @@ def iter_problems(
     reference is what follows `####`), `problem`/`solution` (MATH: the last `\\boxed{}`), `problem`/
     `answer` (MATH-500). An answer field holding a whole solution is reduced to its final answer.
     """
-    path = Path(path)
-    stem = path.stem
+    return _iter(path, _problem_reader(Path(path).stem, question_field, answer_field, id_field), on_error, errors)
+
+
+def _problem_reader(stem: str, question_field: str | None, answer_field: str | None, id_field: str | None):
+    """A row -> [Problem] converter; without field names the schema is recognised from the keys."""
 
     def convert(row: dict, where: int | str) -> list[Problem]:
         q_field = question_field or next((k for k in ("question", "problem", "prompt", "input") if k in row), None)
@@ -199,7 +202,24 @@ def iter_problems(
         pid = str(row[i_field]) if i_field is not None else f"{stem}-{where}".replace(" ", "")
         return [Problem(id=pid, question=_text(row, q_field), reference=reference, source=stem)]
 
-    return _iter(path, convert, on_error, errors)
+    return convert
+
+
+def load_worked(
+    path: str | Path, *, on_error: OnError = "raise", errors: list[DataError] | None = None
+) -> list[tuple[Problem, str]]:
+    """(problem, worked reference solution) pairs: GSM8K rows (`answer` is the worked solution ending in
+    `#### N`) and MATH rows (`solution`, ending in a `\\boxed{}` answer), for error injection."""
+    read = _problem_reader(Path(path).stem, None, None, None)
+
+    def convert(row: dict, where: int | str) -> list[tuple[Problem, str]]:
+        solution = row.get("solution") or row.get("answer")
+        if not isinstance(solution, str) or extract_answer(solution) is None:
+            raise ValueError("no worked solution ending in a final answer (`solution`, or `answer` with ####)")
+        (problem,) = read(row, where)
+        return [(problem, solution)]
+
+    return list(_iter(path, convert, on_error, errors))
 
 
 # ------------------------------------------------------------------------------- step-labelled files

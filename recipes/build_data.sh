@@ -17,7 +17,7 @@ python - "$OUT" <<'PY'
 import json, sys
 out = sys.argv[1]
 rows = [json.loads(l) for l in open(f"{out}/math_all_inj.jsonl")]
-ids = sorted({r["problem"]["id"] for r in rows}, key=lambda i: int(i.rsplit("-", 1)[1]))
+ids = list(dict.fromkeys(r["problem"]["id"] for r in rows))  # problems in file order
 dev = set(ids[-300:])
 for name, keep in (("math_train_inj", lambda i: i not in dev), ("math_dev_inj", lambda i: i in dev)):
     with open(f"{out}/{name}.jsonl", "w") as f:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -43,7 +44,7 @@ async def run_critiques(rows, output: Path, base_url: str, model: str, api_key: 
             stats["asked"] += 1
             if agrees(text, row):
                 stats["kept"] += 1
-                out = LabelledSolution(**{**row.__dict__, "critique": text, "meta": {**row.meta, "critique_key": _key(row)}})
+                out = dataclasses.replace(row, critique=text, meta={**row.meta, "critique_key": _key(row)})
                 sink.write(json.dumps(out.to_dict(), ensure_ascii=False) + "\n")
                 sink.flush()
 

@@ -7,6 +7,7 @@ from minos.core import (
     iter_problems,
     load_labelled,
     load_problems,
+    load_worked,
     read_jsonl,
     write_jsonl_atomic,
 )
@@ -179,3 +180,20 @@ def test_iter_problems_streams_rows_before_a_later_bad_line(tmp_path):
 def test_iter_problems_checks_the_path_at_once(tmp_path):
     with pytest.raises(DataError, match="no such file"):
         iter_problems(tmp_path / "missing.jsonl")  # before any row is asked for
+
+
+@pytest.mark.parametrize(
+    ("row", "reference", "solution_start"),
+    [
+        ({"question": "Q?", "answer": "2 + 2 = <<2+2=4>>4\n#### 4"}, "4", "2 + 2"),  # GSM8K
+        ({"problem": "Q?", "solution": "So it is $\\boxed{7}$.", "idx": 3}, "7", "So it"),  # MATH test5000
+        ({"problem": "Q?", "solution": "Thus $\\boxed{\\frac12}$.", "answer": "\\frac12", "unique_id": "u"}, "\\frac12", "Thus"),
+    ],
+)
+def test_load_worked_pairs_a_problem_with_its_reference_solution(tmp_path, row, reference, solution_start):
+    path = tmp_path / "w.jsonl"
+    path.write_text(json.dumps(row) + "\n" + json.dumps({"question": "no worked solution", "answer": "4"}) + "\n")
+    errors: list = []
+    ((problem, solution),) = load_worked(path, on_error="skip", errors=errors)
+    assert problem.reference == reference and solution.startswith(solution_start)
+    assert [e.where for e in errors] == [2] and "no worked solution" in str(errors[0])

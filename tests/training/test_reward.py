@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from minos.core.types import LabelledSolution, Problem
 from minos.training.reward import encode_example, step_metrics, tag_loss
@@ -30,7 +32,7 @@ def tokenizer(request, tmp_path_factory):
 @pytest.mark.parametrize("row", [ROW, TRICKY], ids=["plain", "tag-in-text"])
 @pytest.mark.parametrize("mode", ["prm", "orm"])
 def test_labels_land_on_tag_tokens_only(tokenizer, row, mode):
-    scheme = StepTagScheme(**{**PRESETS["minos"].__dict__, "mode": mode})
+    scheme = dataclasses.replace(PRESETS["minos"], mode=mode)
     tag_id, good_id, bad_id = scheme.token_ids(tokenizer)
     assert len({tag_id, good_id, bad_id}) == 3
     example = encode_example(row, tokenizer, scheme, max_length=512)

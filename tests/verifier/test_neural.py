@@ -1,3 +1,4 @@
+import dataclasses
 import math
 import warnings
 
@@ -51,7 +52,7 @@ def test_token_classification_head(tiny_qwen):
 
     config = AutoConfig.from_pretrained(tiny_qwen, num_labels=2)
     model = AutoModelForTokenClassification.from_pretrained(tiny_qwen, config=config)
-    scheme = StepTagScheme(**{**PRESETS["qwen-prm"].__dict__, "chat": False})
+    scheme = dataclasses.replace(PRESETS["qwen-prm"], chat=False)
     v = NeuralVerifier(tiny_qwen, scheme=scheme, model=model)
     (row,) = v.score("q", [STEPS])
     assert len(row) == 3 and all(0 <= s <= 1 for s in row)

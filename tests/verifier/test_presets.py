@@ -3,6 +3,7 @@ Minos's scores equal the model card's own scoring code on the same inputs, to 1e
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import pytest
@@ -143,7 +144,7 @@ def test_orm_reading_of_qwen_prm_keeps_step_boundaries(repos):
     from minos.verifier.scheme import PRESETS
     from transformers import AutoTokenizer
 
-    scheme = PRESETS["qwen-prm"].__class__(**{**PRESETS["qwen-prm"].__dict__, "mode": "orm"})
+    scheme = dataclasses.replace(PRESETS["qwen-prm"], mode="orm")
     text = scheme.render("q", ["a = 1.", "b = 2."], AutoTokenizer.from_pretrained(repos["qwen-prm"]))
     assert "a = 1.\n\nb = 2.<extra_0>" in text
 
