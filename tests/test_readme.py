@@ -39,3 +39,14 @@ def test_readme_python_block_runs(block):
         if "graph" in namespace:  # the embedding example: the documented calls gave the right answer
             assert namespace["out"]["answer"] == "84"
             assert namespace["tool"].invoke({"problem": "What is 6 * 7?"}).startswith("42 (support")
+
+
+def test_the_readme_graph_is_the_compiled_graph():
+    from minos.solver import SolverConfig, build_graph
+
+    from tests.fakes import ScriptedGenerator, TableVerifier
+
+    (diagram,) = re.findall(r"```mermaid\n(.*?)```", README.read_text(), flags=re.S)
+    drawn = set(re.findall(r"(\w+) -\.?->\.? ?(\w+)", diagram))
+    graph = build_graph(SolverConfig(generator=ScriptedGenerator(["x"]), verifier=TableVerifier({}), strategy="beam_search"))
+    assert drawn == {(e.source, e.target) for e in graph.get_graph().edges}
