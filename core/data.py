@@ -141,20 +141,9 @@ def _text(row: dict, field: str) -> str:
     return str(value)
 
 
-def load_problems(
-    path: str | Path,
-    *,
-    question_field: str | None = None,
-    answer_field: str | None = None,
-    id_field: str | None = None,
-    on_error: OnError = "raise",
-    errors: list[DataError] | None = None,
-) -> list[Problem]:
-    """All problems of a file as a list (see `iter_problems`)."""
-    return list(iter_problems(
-        path, question_field=question_field, answer_field=answer_field, id_field=id_field,
-        on_error=on_error, errors=errors,
-    ))
+def load_problems(path: str | Path, **options) -> list[Problem]:
+    """All problems of a file as a list; the options are `iter_problems`'s."""
+    return list(iter_problems(path, **options))
 
 
 def iter_problems(

@@ -10,7 +10,7 @@
 Names load on first use, so `SolverConfig` (which the CLI reads for its options) costs no LangGraph import.
 """
 
-import importlib
+from minos.core.lazy import lazy_exports
 
 _WHERE = {
     "Candidate": "minos.core.types",
@@ -28,13 +28,4 @@ _WHERE = {
 __all__ = sorted(_WHERE)
 
 
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module 'minos.solver' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)

@@ -7,7 +7,7 @@ TrainingArguments), run by `RewardTrainer`. Analysis: `meta_curve`, `error_type_
 Names load on first use: the data tools never pull in torch or trl.
 """
 
-import importlib
+from minos.core.lazy import lazy_exports
 
 _WHERE = {
     "ERROR_TYPES": "minos.training.inject",
@@ -25,13 +25,4 @@ _WHERE = {
 __all__ = sorted(_WHERE)
 
 
-def __getattr__(name: str):
-    if name not in _WHERE:
-        raise AttributeError(f"module 'minos.training' has no attribute {name!r}")
-    value = getattr(importlib.import_module(_WHERE[name]), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _WHERE)
