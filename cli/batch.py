@@ -1,4 +1,5 @@
-"""`minos batch INPUT -o OUT.jsonl`: solve a dataset, one JSON line per problem (and strategy)."""
+"""`minos batch INPUT -o OUT.jsonl`: solve a dataset, one JSON line per problem (and strategy);
+`minos batch merge OUT... -o ALL.jsonl`: combine the outputs of `--shard I/K` runs."""
 
 from __future__ import annotations
 
@@ -7,11 +8,22 @@ from typing import Annotated
 
 import typer
 from minos.cli.common import build_configs, fail, solver_options
+from typer.core import TyperGroup
 
-app = typer.Typer()
+
+class _RunByDefault(TyperGroup):
+    """`minos batch INPUT ...` runs a batch (the `run` command); `minos batch merge ...` merges shards."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
 
 
-@app.command()
+app = typer.Typer(cls=_RunByDefault, no_args_is_help=True)
+
+
+@app.command("run")
 @solver_options
 def batch(
     input: Annotated[Path, typer.Argument(help="GSM8K / MATH / MATH-500 / any JSONL, JSON, CSV or Parquet file")],
@@ -24,6 +36,9 @@ def batch(
     id_field: Annotated[str | None, typer.Option(help="column holding the problem id")] = None,
     strict: Annotated[bool, typer.Option(help="stop at the first malformed input row instead of skipping it")] = False,
     plot: Annotated[Path | None, typer.Option(help="PNG of accuracy against n (first k of the n samples)")] = None,
+    shard: Annotated[str | None, typer.Option(
+        help="I/K: solve only share I (0-based) of K, split by problem id; one process or machine per share "
+        "(a Slurm array or Kubernetes job index), then `minos batch merge`")] = None,
     **options,
 ) -> None:
     """Solve every problem of a dataset. Ctrl-C leaves OUTPUT valid; --resume carries on where it stopped."""
@@ -43,12 +58,13 @@ def batch(
     except DataError as exc:
         fail(str(exc), 2)
     problems = itertools.islice(problems, limit) if limit is not None else problems
+    share = _shard(shard) if shard is not None else None
     configs = build_configs(options, several=True)
     strategies = list(configs)
     from minos.cli.batch_run import BatchStopped, Tally, run_batch, summary_table
 
     try:
-        asyncio.run(run_batch(problems, configs, output, resume=resume, concurrency=concurrency, console=console))
+        asyncio.run(run_batch(problems, configs, output, resume=resume, concurrency=concurrency, console=console, shard=share))
     except DataError as exc:  # --strict: the first bad row ends the run; what finished is kept
         fail(f"{exc}; {output} holds every finished problem", 2)
     except BatchStopped as exc:
@@ -64,7 +80,7 @@ def batch(
     if plot is not None:
         from minos.cli.batch_run import plot_accuracy_vs_n
 
-        plot_accuracy_vs_n(output, strategies, configs, plot)
+        plot_accuracy_vs_n(output, {s: configs[s].n for s in strategies}, next(iter(configs.values())).aggregation, plot)
         console.print(f"plot: {plot}")
     if tally.lines and all(x.failed == x.problems for x in tally.lines.values()):
         fail("every problem failed; first error: " + next(r["error"] for r in read_jsonl(output) if r.get("error")))
@@ -76,3 +92,49 @@ def _resume_command() -> str:
 
     args = [a for a in sys.argv[1:] if a != "--resume"]
     return shlex.join(["minos", *args, "--resume"])
+
+
+def _shard(text: str) -> tuple[int, int]:
+    try:
+        index, count = (int(x) for x in text.split("/"))
+    except ValueError:
+        fail(f"--shard {text!r}: write I/K, e.g. 0/4", 2)
+    if not 0 <= index < count:
+        fail(f"--shard {text}: I must be 0 to K-1", 2)
+    return index, count
+
+
+@app.command("merge")
+def merge(
+    parts: Annotated[list[Path], typer.Argument(help="the outputs of the --shard runs")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="the combined JSONL, in input order")],
+    input: Annotated[Path | None, typer.Option(help="the dataset the shards came from: check every problem is there")] = None,
+    question_field: Annotated[str | None, typer.Option(help="column holding the question (with --input)")] = None,
+    id_field: Annotated[str | None, typer.Option(help="column holding the problem id (with --input)")] = None,
+    aggregation: Annotated[str, typer.Option(help="for --plot: step scores -> candidate score")] = "min",
+    plot: Annotated[Path | None, typer.Option(help="PNG of accuracy against n")] = None,
+) -> None:
+    """Combine shard outputs into one file as an unsharded run writes it; a duplicate or missing problem is an
+    error. Prints the summary of the whole run."""
+    from minos.cli.batch_run import MergeError, merge_shards, plot_accuracy_vs_n, summary_table
+    from minos.core.data import DataError, iter_problems
+    from rich.console import Console
+
+    for part in parts:
+        if not part.is_file():
+            fail(f"{part}: no such file", 2)
+    try:
+        expected = iter_problems(input, question_field=question_field, id_field=id_field, on_error="skip") if input else None
+        tally, strategies = merge_shards(parts, output, expected=expected)
+    except (MergeError, DataError) as exc:
+        fail(str(exc))
+    console = Console(stderr=True)
+    console.print(summary_table(tally, strategies))
+    console.print(f"merged {len(parts)} parts -> {output}")
+    if plot is not None:
+        from minos.core.data import read_jsonl
+
+        samples: dict[str, int] = {}
+        for row in read_jsonl(output):
+            samples[row["strategy"]] = max(samples.get(row["strategy"], 1), len(row.get("candidates") or ()))
+        plot_accuracy_vs_n(output, samples, aggregation, plot)

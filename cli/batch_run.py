@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -62,11 +63,20 @@ def _row_at(handle, offset: int) -> dict:
     return json.loads(handle.readline())
 
 
-async def run_batch(problems: Iterable, configs: dict, output: Path, *, resume: bool, concurrency: int, console) -> None:
+def shard_of(problem_id: str, shards: int) -> int:
+    """A stable share of a problem id among `shards` (the same on every machine and Python run)."""
+    return zlib.crc32(problem_id.encode("utf-8")) % shards
+
+
+async def run_batch(
+    problems: Iterable, configs: dict, output: Path, *, resume: bool, concurrency: int, console,
+    shard: tuple[int, int] | None = None,
+) -> None:
     """Solve problems x strategies, appending one line per finished solve; OUTPUT ends in input order.
 
     Problems are taken from the iterable as workers free up and results go straight to disk, so memory
-    stays flat however long the input is (only ids and byte offsets are kept).
+    stays flat however long the input is (only ids and byte offsets are kept). Each row records the
+    problem's input position (`index`); with `shard=(i, k)` only the problems of share i of k are solved.
     """
     from minos.solver import asolve
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -80,14 +90,16 @@ async def run_batch(problems: Iterable, configs: dict, output: Path, *, resume: 
     stop = asyncio.Event()
 
     def todo():
-        for problem in problems:
+        for index, problem in enumerate(problems):
+            if shard is not None and shard_of(problem.id, shard[1]) != shard[0]:
+                continue
             for strategy in configs:
                 key = (problem.id, strategy)
                 if key in order:
                     continue  # a repeated id is solved once
                 order[key] = None
                 if key not in offsets:
-                    yield problem, strategy
+                    yield index, problem, strategy
 
     work = todo()  # shared by the workers; each pulls the next pair when it is free
 
@@ -97,11 +109,11 @@ async def run_batch(problems: Iterable, configs: dict, output: Path, *, resume: 
     ) as progress:
         task = progress.add_task("solve", total=None, acc="")
 
-        async def one(problem, strategy: str) -> None:
+        async def one(index: int, problem, strategy: str) -> None:
             started = time.perf_counter()
             try:
                 result = await asolve(problem.question, configs[strategy], reference=problem.reference, problem_id=problem.id)
-                row = result.to_dict()
+                row = {**result.to_dict(), "index": index}
                 unreachable.clear()
             except Exception as exc:  # one failed problem is recorded; the run goes on
                 dead = _unreachable(exc)
@@ -113,7 +125,7 @@ async def run_batch(problems: Iterable, configs: dict, output: Path, *, resume: 
                             if other is not asyncio.current_task():
                                 other.cancel()
                 row = {
-                    "id": problem.id, "problem": problem.to_dict(), "strategy": strategy, "answer": None,
+                    "id": problem.id, "index": index, "problem": problem.to_dict(), "strategy": strategy, "answer": None,
                     "correct": None, "error": f"{type(exc).__name__}: {exc}",
                     "seconds": time.perf_counter() - started,
                 }
@@ -125,10 +137,10 @@ async def run_batch(problems: Iterable, configs: dict, output: Path, *, resume: 
             progress.update(task, advance=1, acc=tally.progress())
 
         async def worker() -> None:
-            for problem, strategy in work:
+            for index, problem, strategy in work:
                 if stop.is_set():
                     return  # left for --resume
-                await one(problem, strategy)
+                await one(index, problem, strategy)
 
         workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
         try:
@@ -221,8 +233,8 @@ def accuracy_at_k(rows: Iterable[dict], strategy: str, k: int, aggregation: str)
     return right / graded if graded else None
 
 
-def plot_accuracy_vs_n(results: Path, strategies: list[str], configs: dict, path: Path) -> None:
-    """Accuracy against n from one results file, read as a stream once per point."""
+def plot_accuracy_vs_n(results: Path, samples: dict[str, int], aggregation: str, path: Path) -> None:
+    """Accuracy against n (samples per strategy) from one results file, read as a stream once per point."""
     import matplotlib
     from minos.solver.strategies import STRATEGIES
 
@@ -230,12 +242,11 @@ def plot_accuracy_vs_n(results: Path, strategies: list[str], configs: dict, path
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(6, 4))
-    for strategy in strategies:
-        config = configs[strategy]
+    for strategy, n in samples.items():
         if STRATEGIES[strategy].mode == "search" or STRATEGIES[strategy].single:
             continue  # search results are not prefixes of a larger run
-        ks = [k for k in (1, 2, 4, 8, 16, 32, 64, 128, 256) if k <= config.n] or [config.n]
-        accs = [accuracy_at_k(read_jsonl(results), strategy, k, config.aggregation) for k in ks]
+        ks = [k for k in (1, 2, 4, 8, 16, 32, 64, 128, 256) if k <= n] or [n]
+        accs = [accuracy_at_k(read_jsonl(results), strategy, k, aggregation) for k in ks]
         ax.plot(ks, [a if a is not None else float("nan") for a in accs], marker="o", label=strategy)
     ax.set_xscale("log", base=2)
     ax.set_xlabel("n (samples)")
@@ -245,3 +256,47 @@ def plot_accuracy_vs_n(results: Path, strategies: list[str], configs: dict, path
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
+
+
+class MergeError(ValueError):
+    """Shard outputs that do not add up to one run (a duplicate or a missing problem)."""
+
+
+def merge_shards(parts: list[Path], output: Path, *, expected: Iterable | None = None) -> tuple[Tally, list[str]]:
+    """Combine `minos batch --shard` outputs into one file in input order, as an unsharded run writes it.
+
+    A problem and strategy finished in two parts is an error (the shards overlap); with `expected` (the
+    input problems) every problem of the input must be there. Returns the tally and the strategies.
+    """
+    where: dict[tuple[str, str], tuple[int, int, int]] = {}  # key -> (input index, part, byte offset)
+    strategies: dict[str, None] = {}
+    for number, part in enumerate(parts):
+        with part.open("rb") as handle:
+            offset = 0
+            for line in handle:
+                start, offset = offset, offset + len(line)
+                if not line.endswith(b"\n"):
+                    break  # a torn last line: that row never completed
+                row = json.loads(line)
+                key = _key(row)
+                strategies.setdefault(key[1])
+                if key in where:
+                    raise MergeError(f"problem {key[0]!r} ({key[1]}) is in both {parts[where[key][1]]} and {part}")
+                where[key] = (row.get("index", len(where)), number, start)
+    positions = {index for index, _, _ in where.values()}
+    gaps = sorted(set(range(max(positions, default=-1) + 1)) - positions)
+    if gaps:  # positions count the valid input problems, so every one below the last must be somewhere
+        raise MergeError(f"{len(gaps)} problem(s) are in no part, e.g. the one at input position {gaps[0]}")
+    if expected is not None:
+        missing = [(p.id, s) for p in expected for s in strategies if (p.id, s) not in where]
+        if missing:
+            raise MergeError(f"{len(missing)} problem(s) of the input are in no part, e.g. {missing[0][0]!r} ({missing[0][1]})")
+    order = list(strategies)
+    keys = sorted(where, key=lambda k: (where[k][0], order.index(k[1])))
+    handles = [part.open("rb") for part in parts]
+    try:
+        _rewrite(output, (_row_at(handles[where[k][1]], where[k][2]) for k in keys))
+    finally:
+        for handle in handles:
+            handle.close()
+    return Tally.of(read_jsonl(output)), order

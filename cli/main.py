@@ -30,7 +30,7 @@ def main(
 
 
 app.add_typer(solve.app)
-app.add_typer(batch.app)
+app.add_typer(batch.app, name="batch", help="Solve every problem of a dataset (`minos batch INPUT -o OUT`), or merge shard outputs (`minos batch merge`).")
 app.add_typer(serve.app)
 app.add_typer(eval.app, name="eval", help="Evaluate verifiers: ProcessBench, reranking, meta-evaluation.")
 app.add_typer(data.app, name="data", help="Build verifier training data: error injection, critiques, rollouts.")
