@@ -1,4 +1,5 @@
-"""`minos batch` on a long input: peak memory (RSS) and problems/s with an instant generator.
+"""`minos batch` on a long input: peak memory (RSS) and problems/s with an instant generator; and the
+client-side seconds per problem at n=256 (answer extraction, step splitting, grading, voting).
 
 The input is streamed: peak RSS should stay flat from 1,000 to 100,000 lines, where loading the file
 whole (the "loaded whole" rows, what `minos batch` did before) grows with it. Each row runs in a fresh
@@ -60,7 +61,60 @@ def _child(input: str, output: str, whole: bool) -> None:
     print(json.dumps({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "seconds": seconds, "rows": rows}))
 
 
+class _Varied:
+    """An instant generator whose n samples give answers in many forms (0.5, 1/2, \\frac{1}{2}, 7, ...),
+    as real samples do, so grouping answers by equivalence does real work."""
+
+    name = "varied"
+
+    async def complete(self, prompt, params, *, messages=None):
+        import random
+
+        from minos.core.types import Usage
+        from minos.solver.generators.base import Completion
+
+        rng = random.Random(params.seed)
+        forms = ["0.5", "\\frac{1}{2}", "1/2", "7", "7.0", "\\boxed{7}", "12", "x = 12", "3\\sqrt{2}", "\\sqrt{18}"]
+        texts = [f"First, 3 * 4 = 12.\n\nThen 12 / 24 = 0.5.\n\nThe answer is {rng.choice(forms)}." for _ in range(params.n)]
+        return [Completion(t, "stop", Usage(1, 30)) for t in texts]
+
+    async def aclose(self) -> None:
+        return None
+
+
+class _Constant:
+    name = "constant"
+
+    def score(self, question, solutions):
+        return [[0.9] * len(steps) for steps in solutions]
+
+
+def _per_problem(n: int, verifier, problems: int) -> float:
+    import asyncio
+
+    from minos.solver import SolverConfig, asolve
+
+    config = SolverConfig(generator=_Varied(), verifier=verifier, strategy="weighted_vote", n=n, max_tokens=64)
+    asyncio.run(asolve("What is half of one?", config, reference="0.5"))  # warm-up: the grading worker starts
+    started = time.perf_counter()
+    for i in range(problems):
+        asyncio.run(asolve(f"What is half of one? ({i})", config, reference="0.5"))
+    return (time.perf_counter() - started) / problems
+
+
 def main(quick: bool = False) -> None:
+    from minos.verifier import load_verifier
+
+    rows = []
+    for n in (16, 256):
+        for name, verifier in (("constant scores", _Constant()), ("symbolic", load_verifier("symbolic"))):
+            rows.append([n, name, _per_problem(n, verifier, 3 if quick else 10)])
+    print_table("client-side seconds per problem (instant generator, weighted_vote; goal at n=256: under 0.5 s)",
+                ["n", "verifier", "seconds per problem"], rows)
+    _rss(quick)
+
+
+def _rss(quick: bool) -> None:
     sizes = [1_000, 10_000] if quick else [1_000, 10_000, 100_000]
     table = []
     with tempfile.TemporaryDirectory(prefix="minos-bench-batch-") as tmp:

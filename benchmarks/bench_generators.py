@@ -1,5 +1,6 @@
-"""Generators: the offline default's load time and sampling rate, and the HTTP path's overhead against
-the raw `openai` client driving the same llama.cpp server at the same concurrency."""
+"""Generators: the offline default's load time and sampling rate on both in-process back ends, `minos
+solve` on GSM8K problems with each, and the HTTP path's overhead against the raw `openai` client driving
+the same llama.cpp server at the same concurrency."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ QUESTION = "Natalia sold clips to 48 of her friends in April, and then she sold 
 
 def _offline(quick: bool, cold: bool) -> list[list]:
     from minos.core.models import default_model_path
-    from minos.solver.generators import FewShotTemplate, SamplingParams
+    from minos.solver.generators.llamacpp_local import LlamaCppGenerator
     from minos.solver.generators.transformers_local import TransformersGenerator
 
     rows = []
@@ -24,14 +25,23 @@ def _offline(quick: bool, cold: bool) -> list[list]:
         os.environ["MINOS_CACHE"] = tempfile.mkdtemp(prefix="minos-cold-")
         started = time.perf_counter()
         TransformersGenerator()
-        rows.append(["load, cold (GGUF conversion + save)", time.perf_counter() - started, "", ""])
+        rows.append(["transformers", "load, cold (GGUF conversion + save)", time.perf_counter() - started, "", ""])
         os.environ.pop("MINOS_CACHE") if saved is None else os.environ.__setitem__("MINOS_CACHE", saved)
     default_model_path()  # make sure the cache exists before timing a cached load
-    started = time.perf_counter()
-    gen = TransformersGenerator()
-    rows.append(["load, cached", time.perf_counter() - started, "", ""])
+    for name, make in (("transformers", TransformersGenerator), ("llama.cpp", LlamaCppGenerator)):
+        started = time.perf_counter()
+        gen = make()
+        rows.append([name, "load, cached", time.perf_counter() - started, "", ""])
+        rows += [[name, *row] for row in _rates(gen, quick)]
+    return rows
+
+
+def _rates(gen, quick: bool) -> list[list]:
+    from minos.solver.generators import FewShotTemplate, SamplingParams
+
     prompt = FewShotTemplate().render(QUESTION)
     max_tokens = 32 if quick else 64
+    rows = []
     for n in (1, 8):
         params = SamplingParams(n=n, max_tokens=max_tokens, temperature=0.8, seed=0, stop=())
         asyncio.run(gen.complete(prompt, params.with_(max_tokens=4)))  # warm-up
@@ -40,6 +50,34 @@ def _offline(quick: bool, cold: bool) -> list[list]:
         seconds = time.perf_counter() - started
         tokens = sum(c.usage.completion_tokens for c in out)
         rows.append([f"sample n={n}, {max_tokens} new tokens each", seconds, tokens, tokens / seconds])
+    return rows
+
+
+def _solve(quick: bool) -> list[list]:
+    """`minos solve`'s work on the first GSM8K test problems at n=4 (weighted vote, symbolic verifier) with
+    each in-process back end of the offline default: wall time and accuracy."""
+    from minos.core.data import load_problems
+    from minos.solver import SolverConfig, asolve
+    from minos.solver.generators.llamacpp_local import LlamaCppGenerator
+    from minos.solver.generators.transformers_local import TransformersGenerator
+    from minos.verifier import load_verifier
+
+    from tests.conftest import SHARED_DATA
+
+    path = SHARED_DATA / "gsm8k" / "test.jsonl"
+    problems = load_problems(path)[: 2 if quick else 5] if path.exists() else []
+    if not problems:
+        return [["(../shared/data/gsm8k/test.jsonl absent)", "", "", "", ""]]
+    rows = []
+    for name, make in (("transformers", TransformersGenerator), ("llama.cpp", LlamaCppGenerator)):
+        config = SolverConfig(generator=make(), verifier=load_verifier("symbolic"), strategy="weighted_vote", n=4, max_tokens=256)
+        started, right, tokens = time.perf_counter(), 0, 0
+        for p in problems:
+            result = asyncio.run(asolve(p.question, config, reference=p.reference))
+            right += bool(result.correct)
+            tokens += result.usage.completion_tokens
+        seconds = time.perf_counter() - started
+        rows.append([name, len(problems), seconds, tokens, f"{right}/{len(problems)}"])
     return rows
 
 
@@ -93,8 +131,12 @@ def _http(quick: bool) -> list[list]:
 
 def main(quick: bool = False, cold: bool = False) -> None:
     print_table(
-        "offline default generator (Gemma 3 270M, transformers, CPU)", ["what", "seconds", "tokens", "tokens/s"],
+        "offline default generator (Gemma 3 270M, CPU)", ["back end", "what", "seconds", "tokens", "tokens/s"],
         _offline(quick, cold),
+    )
+    print_table(
+        "solve GSM8K test problems at n=4 (weighted vote, symbolic verifier), offline default",
+        ["back end", "problems", "seconds", "tokens", "right"], _solve(quick),
     )
     print_table(
         "HTTP path: Minos OpenAIGenerator vs the raw openai client, same llama.cpp server (greedy, 48 tokens max)",

@@ -27,7 +27,7 @@ from minos.core.steps import split_steps
 from minos.core.types import Candidate, Problem, SolveResult, Usage
 from minos.core.votes import candidate_score
 from minos.solver.config import SolverConfig
-from minos.solver.generators.base import SamplingParams
+from minos.solver.generators.base import SamplingParams, complete_many
 from minos.solver.generators.prompts import STEP_DELIMITER, chat_messages
 from minos.solver.state import SolveInput, SolveOutput, SolveState
 from minos.solver.strategies import STRATEGIES
@@ -134,20 +134,23 @@ def build_graph(config: SolverConfig, *, checkpointer=None):
         max_tokens = int(min(config.step_max_tokens, _budget_left(config, state) // max(len(live), 1)))
         step_no = state.get("steps", 0)
 
-        async def grow(g: int, prefix: tuple[str, ...], members: list[int]):
-            params = SamplingParams(
-                n=len(members),
-                temperature=config.temperature,
-                top_p=config.top_p,
-                max_tokens=max_tokens,
-                seed=None if config.seed is None else config.seed + 1000 * step_no + g,
-                stop=(STEP_DELIMITER, *template.stop),
+        requests = [
+            (
+                template.render(question, prefix),
+                SamplingParams(
+                    n=len(members),
+                    temperature=config.temperature,
+                    top_p=config.top_p,
+                    max_tokens=max_tokens,
+                    seed=None if config.seed is None else config.seed + 1000 * step_no + g,
+                    stop=(STEP_DELIMITER, *template.stop),
+                ),
+                chat_messages(question, prefix),
             )
-            prompt = template.render(question, prefix)
-            return members, await generator.complete(prompt, params, messages=chat_messages(question, prefix))
-
+            for g, (prefix, members) in enumerate(groups.items())
+        ]
         started = time.perf_counter()
-        results = await asyncio.gather(*(grow(g, p, m) for g, (p, m) in enumerate(groups.items())))
+        results = zip(groups.values(), await complete_many(generator, requests), strict=True)  # one batch where the back end can
         seconds = time.perf_counter() - started
         grown: list[Candidate] = list(live)
         usage = state.get("usage", Usage())

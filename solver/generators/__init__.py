@@ -1,7 +1,9 @@
 """Generators: one async interface (`Generator.complete`), three back ends, chosen by a spec string.
 
-    default               the offline default (Gemma 3 270M, in-process transformers)
-    hf:PATH               any local causal LM directory, in-process transformers
+    default               the offline default (Gemma 3 270M GGUF, in-process llama.cpp; transformers when
+                          llama-cpp-python is not installed)
+    llamacpp:PATH.gguf    any GGUF model, in-process llama.cpp
+    hf:PATH               any local causal LM directory, in-process transformers (batched)
     http://HOST:PORT/v1   an OpenAI-compatible server (pass the served model name too)
     vllm:MODEL            in-process vLLM (`pip install minos[vllm]`)
 """
@@ -34,6 +36,15 @@ def load_generator(spec: str = "default", *, model: str | None = None, api_key: 
         if not model:
             raise ValueError(f"generator {spec} needs a model name (--model)")
         return OpenAIGenerator(spec, model, api_key=api_key or os.environ.get("OPENAI_API_KEY", "EMPTY"), **kwargs)
+    if spec == "default" or spec.startswith("llamacpp:"):
+        import importlib.util
+
+        if importlib.util.find_spec("llama_cpp") is not None:
+            from minos.solver.generators.llamacpp_local import LlamaCppGenerator
+
+            return LlamaCppGenerator(None if spec == "default" else spec.removeprefix("llamacpp:"), **kwargs)
+        if spec != "default":
+            raise ValueError("generator 'llamacpp:' needs llama-cpp-python: pip install 'minos[llamacpp]'")
     if spec == "default" or spec.startswith("hf:"):
         from minos.solver.generators.transformers_local import TransformersGenerator
 
@@ -47,4 +58,6 @@ def load_generator(spec: str = "default", *, model: str | None = None, api_key: 
         from minos.solver.generators.vllm_local import VLLMGenerator
 
         return VLLMGenerator(spec.removeprefix("vllm:"), **kwargs)
-    raise ValueError(f"unknown generator {spec!r}: use 'default', 'hf:PATH', 'http://HOST:PORT/v1' or 'vllm:MODEL'")
+    raise ValueError(
+        f"unknown generator {spec!r}: use 'default', 'llamacpp:PATH.gguf', 'hf:PATH', 'http://HOST:PORT/v1' or 'vllm:MODEL'"
+    )

@@ -54,3 +54,19 @@ class Generator(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+# One request of a batch: a prompt, how to sample it, and the same prompt as chat messages (or None).
+Request = tuple[str, SamplingParams, "list[dict] | None"]
+
+
+async def complete_many(generator: Generator, requests: list[Request]) -> list[list[Completion]]:
+    """Completions of many prompts, each with its own n. In-process back ends that batch (`complete_many`
+    on transformers and vLLM) serve them in one generate call; the others (HTTP: concurrent requests,
+    llama.cpp: one at a time anyway) get one `complete` call each, at once."""
+    import asyncio
+
+    batched = getattr(generator, "complete_many", None)
+    if batched is not None:
+        return await batched(requests)
+    return list(await asyncio.gather(*(generator.complete(p, params, messages=m) for p, params, m in requests)))

@@ -33,17 +33,16 @@ class TransformersGenerator:
             self.tokenizer.pad_token = self.tokenizer.eos_token
         self._lock = threading.Lock()
 
-    def _sample(self, prompt: str, params: SamplingParams) -> list[Completion]:
+    def _sample(self, prompts: list[str], counts: list[int], params: SamplingParams) -> list[list[Completion]]:
+        """`counts[i]` samples of `prompts[i]` for every i, in ONE generate call (left-padded rows)."""
         import torch
 
         tok = self.tokenizer
-        encoded = tok(prompt, return_tensors="pt").to(self.device)
-        prompt_len = encoded.input_ids.shape[1]
-        kwargs = dict(
-            max_new_tokens=params.max_tokens,
-            num_return_sequences=params.n,
-            pad_token_id=tok.pad_token_id,
-        )
+        rows = [p for p, n in zip(prompts, counts, strict=True) for _ in range(n)]
+        tok.padding_side = "left"  # generation appends on the right: every row's last token must be real
+        encoded = tok(rows, return_tensors="pt", padding=True).to(self.device)
+        width = encoded.input_ids.shape[1]
+        kwargs = dict(max_new_tokens=params.max_tokens, pad_token_id=tok.pad_token_id)
         if params.temperature > 0:
             kwargs.update(do_sample=True, temperature=params.temperature, top_p=params.top_p, top_k=0)
         else:
@@ -54,10 +53,10 @@ class TransformersGenerator:
             if params.seed is not None:
                 torch.manual_seed(params.seed)
             out = self.model.generate(**encoded, **kwargs, output_scores=params.logprobs, return_dict_in_generate=True)
-        sequences = out.sequences[:, prompt_len:]
+        prompt_lengths = encoded.attention_mask.sum(1).tolist()
         eos_ids = {tok.eos_token_id, tok.pad_token_id} - {None}
-        completions = []
-        for row, ids in enumerate(sequences.tolist()):
+        flat = []
+        for row, ids in enumerate(out.sequences[:, width:].tolist()):
             length = next((i for i, t in enumerate(ids) if t in eos_ids), len(ids))
             text = tok.decode(ids[:length], skip_special_tokens=True)
             cut = min((i for i in (text.find(s) for s in params.stop) if i >= 0), default=-1)
@@ -67,15 +66,32 @@ class TransformersGenerator:
                 text = text[:cut]
             logprobs = None
             if params.logprobs:
-                steps = out.scores[:length]
-                logprobs = tuple(
-                    float(torch.log_softmax(s[row].float(), -1)[ids[i]]) for i, s in enumerate(steps)
-                )
-            completions.append(Completion(text, finish, Usage(prompt_len if row == 0 else 0, length + hit_eos), logprobs))
-        return completions
+                logprobs = tuple(float(torch.log_softmax(s[row].float(), -1)[ids[i]]) for i, s in enumerate(out.scores[:length]))
+            flat.append((text, finish, length + hit_eos, prompt_lengths[row], logprobs))
+        grouped, at = [], 0
+        for n in counts:  # the prompt is charged once per request, on its first sample
+            mine = flat[at : at + n]
+            grouped.append([Completion(t, f, Usage(p if i == 0 else 0, k), lp) for i, (t, f, k, p, lp) in enumerate(mine)])
+            at += n
+        return grouped
 
     async def complete(self, prompt: str, params: SamplingParams, *, messages: list[dict] | None = None) -> list[Completion]:
-        return await asyncio.to_thread(self._sample, prompt, params)
+        (completions,) = await asyncio.to_thread(self._sample, [prompt], [params.n], params)
+        return completions
+
+    async def complete_many(self, requests) -> list[list[Completion]]:
+        """One generate call for all requests that sample alike (they differ only in n and seed, as the
+        prefixes of one search step do; the first request's seed seeds the batch)."""
+        groups: dict[SamplingParams, list[int]] = {}
+        for i, (_, params, _) in enumerate(requests):
+            groups.setdefault(params.with_(n=1, seed=None), []).append(i)
+        results: list[list[Completion]] = [[] for _ in requests]
+        for members in groups.values():
+            params = requests[members[0]][1]
+            prompts, counts = [requests[i][0] for i in members], [requests[i][1].n for i in members]
+            for i, completions in zip(members, await asyncio.to_thread(self._sample, prompts, counts, params), strict=True):
+                results[i] = completions
+        return results
 
     async def aclose(self) -> None:
         return None

@@ -22,32 +22,38 @@ class VLLMGenerator:
         self.llm = LLM(model=model, **engine_kwargs)
         self._lock = threading.Lock()
 
-    def _sample(self, prompt: str, params: SamplingParams) -> list[Completion]:
+    def _sample(self, prompts: list[str], params: list[SamplingParams]) -> list[list[Completion]]:
+        """All prompts, each with its own sampling parameters, in ONE generate call."""
         from vllm import SamplingParams as VSamplingParams
 
-        sampling = VSamplingParams(
-            n=params.n,
-            temperature=params.temperature,
-            top_p=params.top_p,
-            max_tokens=params.max_tokens,
-            seed=params.seed,
-            stop=list(params.stop) or None,
-            logprobs=0 if params.logprobs else None,
-        )
+        sampling = [
+            VSamplingParams(
+                n=p.n, temperature=p.temperature, top_p=p.top_p, max_tokens=p.max_tokens, seed=p.seed,
+                stop=list(p.stop) or None, logprobs=0 if p.logprobs else None,
+            )
+            for p in params
+        ]
         with self._lock:
-            (output,) = self.llm.generate([prompt], sampling, use_tqdm=False)
-        prompt_tokens = len(output.prompt_token_ids or ())
-        completions = []
-        for i, choice in enumerate(output.outputs):
-            logprobs = None
-            if params.logprobs and choice.logprobs:
-                logprobs = tuple(float(step[t].logprob) for step, t in zip(choice.logprobs, choice.token_ids, strict=False))
-            usage = Usage(prompt_tokens if i == 0 else 0, len(choice.token_ids))
-            completions.append(Completion(choice.text, choice.finish_reason or "stop", usage, logprobs))
-        return completions
+            outputs = self.llm.generate(prompts, sampling, use_tqdm=False)
+        results = []
+        for output, p in zip(outputs, params, strict=True):
+            prompt_tokens = len(output.prompt_token_ids or ())
+            completions = []
+            for i, choice in enumerate(output.outputs):
+                logprobs = None
+                if p.logprobs and choice.logprobs:
+                    logprobs = tuple(float(step[t].logprob) for step, t in zip(choice.logprobs, choice.token_ids, strict=False))
+                usage = Usage(prompt_tokens if i == 0 else 0, len(choice.token_ids))
+                completions.append(Completion(choice.text, choice.finish_reason or "stop", usage, logprobs))
+            results.append(completions)
+        return results
 
     async def complete(self, prompt: str, params: SamplingParams, *, messages: list[dict] | None = None) -> list[Completion]:
-        return await asyncio.to_thread(self._sample, prompt, params)
+        (completions,) = await asyncio.to_thread(self._sample, [prompt], [params])
+        return completions
+
+    async def complete_many(self, requests) -> list[list[Completion]]:
+        return await asyncio.to_thread(self._sample, [r[0] for r in requests], [r[1] for r in requests])
 
     async def aclose(self) -> None:
         return None

@@ -49,6 +49,35 @@ def test_tiny_transformers_generator_samples_n_with_stop_and_seed(tiny_lm):
     assert first[0].usage.prompt_tokens > 0 and first[1].usage.prompt_tokens == 0
 
 
+def test_transformers_complete_many_is_one_generate_call_and_matches_one_by_one(tiny_lm):
+    from minos.solver.generators.base import complete_many
+
+    gen = TransformersGenerator(tiny_lm)
+    calls = []
+    real = gen.model.generate
+    gen.model.generate = lambda *a, **k: calls.append(k["input_ids"].shape) or real(*a, **k)
+    prompts = ["Question: 2+2?", "Question: Tom has 3 apples and buys 4 more. How many?", "Natalia sold 48"]
+    greedy = [SamplingParams(n=n, temperature=0.0, max_tokens=10, seed=s) for n, s in ((2, 1), (1, 2), (3, 3))]
+    batched = asyncio.run(complete_many(gen, [(p, params, None) for p, params in zip(prompts, greedy, strict=True)]))
+    assert len(calls) == 1 and calls[0][0] == 6  # one call, 2 + 1 + 3 rows (left-padded to one width)
+    assert [len(c) for c in batched] == [2, 1, 3]
+    for prompt, params, got in zip(prompts, greedy, batched, strict=True):
+        (alone,) = asyncio.run(gen.complete(prompt, params.with_(n=1)))
+        assert got[0].text == alone.text  # left padding changes nothing
+        assert got[0].usage.prompt_tokens == alone.usage.prompt_tokens and got[-1].usage.prompt_tokens in (0, alone.usage.prompt_tokens)
+    assert [c.usage.prompt_tokens > 0 for c in batched[2]] == [True, False, False]  # the prompt charged once
+
+
+def test_complete_many_falls_back_to_concurrent_calls():
+    from minos.solver.generators.base import complete_many
+
+    from tests.fakes import ScriptedGenerator
+
+    gen = ScriptedGenerator(["a\n\nThe answer is 1."])
+    out = asyncio.run(complete_many(gen, [("p1", SamplingParams(n=2), None), ("p2", SamplingParams(n=1), None)]))
+    assert [len(c) for c in out] == [2, 1] and len(gen.calls) == 2
+
+
 def test_vllm_without_the_extra_is_a_clear_usage_error(monkeypatch):
     import importlib.util
 

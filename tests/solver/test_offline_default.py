@@ -1,4 +1,5 @@
-"""The offline default generator: Gemma 3 270M from the PyPI package, converted once and cached."""
+"""The offline default generator: Gemma 3 270M from the PyPI package, run by llama.cpp in-process (and by
+transformers, from a copy converted once and cached, for `hf:` use and the verifier)."""
 
 from __future__ import annotations
 
@@ -14,15 +15,22 @@ from minos.solver.generators import FewShotTemplate, SamplingParams, load_genera
 pytestmark = [pytest.mark.gguf, pytest.mark.slow]
 
 
-@pytest.fixture(scope="module")
-def default_generator():
-    return load_generator("default")
+@pytest.fixture(scope="module", params=["llamacpp", "transformers"])
+def default_generator(request):
+    if request.param == "llamacpp":
+        generator = load_generator("default")
+        assert type(generator).__name__ == "LlamaCppGenerator"  # the default when llama-cpp-python is there
+        return generator
+    from minos.solver.generators.transformers_local import TransformersGenerator
+
+    return TransformersGenerator()
 
 
-def test_converted_once_then_cached(default_generator):
+def test_converted_once_then_cached():
     from minos.core.models import default_model_path
 
-    path = default_model_path()  # already converted by the fixture: returns the cache
+    default_model_path()
+    path = default_model_path()  # the second call returns the cache
     assert (path / "config.json").exists() and not list(path.parent.glob(".gemma3-270m.*"))  # no staging left
     assert "quantization_config" not in json.loads((path / "config.json").read_text())
 
@@ -34,6 +42,20 @@ def test_samples_n_sequences_with_stop(default_generator):
     again = asyncio.run(default_generator.complete(prompt, params))
     assert len(out) == 3 and [c.text for c in out] == [c.text for c in again]
     assert all("\n\n" not in c.text and 1 <= c.usage.completion_tokens <= 16 for c in out)
+
+
+def test_llamacpp_seeded_samples_do_not_depend_on_what_ran_before():
+    generator = load_generator("default")
+    template = FewShotTemplate()
+    prompt = template.render("Tom has 3 apples and buys 4 more. How many apples does he have?")
+    params = SamplingParams(n=2, max_tokens=24, temperature=0.8, seed=7, stop=template.stop)
+    first = [c.text for c in asyncio.run(generator.complete(prompt, params))]
+    asyncio.run(generator.complete(template.render("Lisa has 10 pens and gives 3 away. How many are left?"), params))
+    assert [c.text for c in asyncio.run(generator.complete(prompt, params))] == first
+    # a partial solution is continued one step (the step delimiter is a stop string)
+    (step,) = asyncio.run(generator.complete(template.render("What is 2 + 2?", ["2 + 2 = 4."]),
+                                             SamplingParams(n=1, max_tokens=24, temperature=0.0, stop=("\n\n",))))
+    assert "\n\n" not in step.text and step.usage.completion_tokens >= 1
 
 
 def test_minos_solve_runs_offline_on_the_default(tmp_path):

