@@ -53,6 +53,33 @@ def _rates(gen, quick: bool) -> list[list]:
     return rows
 
 
+def search_step(gen, prefixes: int = 8, max_tokens: int = 40, repeats: int = 2) -> list[list]:
+    """One beam-search step: `prefixes` distinct partial solutions, one sample each, as `complete` calls
+    one after another (what the in-process back ends did before) and as one `complete_many` batch."""
+    from minos.solver.generators import FewShotTemplate, SamplingParams
+    from minos.solver.generators.base import complete_many
+
+    template = FewShotTemplate()
+    steps = ["In May Natalia sold 48 / 2 = 24 clips.", "Altogether she sold 48 + 24 = 72 clips.", "She sold 72 clips."]
+    prompts = [template.render(QUESTION, steps[: 1 + i % 3] + [f"Check {i}: 48 + 24 = 72."]) for i in range(prefixes)]
+    params = [SamplingParams(n=1, max_tokens=max_tokens, temperature=0.8, seed=i, stop=("\n\n",)) for i in range(prefixes)]
+    asyncio.run(gen.complete(prompts[0], params[0].with_(max_tokens=2)))  # warm-up
+    timings = {}
+    for name in ("one call per prefix", "one batched call"):
+        best = float("inf")
+        for _ in range(repeats):
+            started = time.perf_counter()
+            if name == "one batched call":
+                asyncio.run(complete_many(gen, [(p, q, None) for p, q in zip(prompts, params, strict=True)]))
+            else:
+                for p, q in zip(prompts, params, strict=True):
+                    asyncio.run(gen.complete(p, q))
+            best = min(best, time.perf_counter() - started)
+        timings[name] = best
+    base = timings["one call per prefix"]
+    return [[name, prefixes, seconds, base / seconds] for name, seconds in timings.items()]
+
+
 def _solve(quick: bool) -> list[list]:
     """`minos solve`'s work on the first GSM8K test problems at n=4 (weighted vote, symbolic verifier) with
     each in-process back end of the offline default: wall time and accuracy."""
@@ -133,6 +160,12 @@ def main(quick: bool = False, cold: bool = False) -> None:
     print_table(
         "offline default generator (Gemma 3 270M, CPU)", ["back end", "what", "seconds", "tokens", "tokens/s"],
         _offline(quick, cold),
+    )
+    from minos.solver.generators.transformers_local import TransformersGenerator
+
+    print_table(
+        "one search step, 8 distinct prefixes, Gemma 3 270M on transformers (max 40 new tokens; greedy stops vary)",
+        ["how", "prefixes", "seconds", "speed-up"], search_step(TransformersGenerator(), repeats=1 if quick else 2),
     )
     print_table(
         "solve GSM8K test problems at n=4 (weighted vote, symbolic verifier), offline default",
