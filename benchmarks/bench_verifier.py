@@ -54,16 +54,28 @@ def _flops_per_pass(verifier, tokens: int, scored: int) -> float:
     return 2 * body * tokens + 2 * head.numel() * scored
 
 
+def eval_path(verifier, problems: int = 8, candidates: int = 16, repeats: int = 2) -> list:
+    """`minos eval processbench` / `rerank` score rows of many problems with `score_batch`; the solver scores
+    one problem's candidates per call. Tokens/s of each over the same items (candidates of 4 to 12 steps)."""
+    batch = [(f"{QUESTION} (variant {p})", [_steps(4 + (p + c) % 9) for c in range(candidates)]) for p in range(problems)]
+    items = [(q, s) for q, cands in batch for s in cands]
+    tokens = sum(len(verifier.encode(q, s)[0]) for q, s in items)
+    per_problem = best_of(lambda: [verifier.score(q, c) for q, c in batch], repeats)
+    together = best_of(lambda: verifier.score_batch(items), repeats)
+    return [f"{problems} x {candidates}", tokens / per_problem, tokens / together, per_problem / together]
+
+
 def main(quick: bool = False) -> None:
     import torch
 
     torch.set_num_threads(torch.get_num_threads())
     peak = matmul_flops()
-    rows_throughput, rows_ratio = [], []
+    rows_throughput, rows_ratio, rows_eval = [], [], []
     for kind in ("tiny", "gemma3-270m"):
         verifier = _verifier(kind)
+        rows_eval.append([kind, *eval_path(verifier, problems=4 if quick else 8)])
         candidates = [_steps(8) for _ in range(8 if quick else 16)]
-        tokens = sum(len(verifier.encode(QUESTION, c)) for c in candidates)
+        tokens = sum(len(verifier.encode(QUESTION, c)[0]) for c in candidates)
         scored = sum(len(c) for c in candidates)
         seconds = best_of(lambda v=verifier, c=candidates: v.score(QUESTION, c), 1 if quick else 3)
         flops = _flops_per_pass(verifier, tokens, scored) / seconds
@@ -82,6 +94,11 @@ def main(quick: bool = False) -> None:
         f"verifier scoring throughput (CPU, {torch.get_num_threads()} threads, matmul peak {peak / 1e9:.1f} GFLOP/s)",
         ["model", "candidates", "tokens", "seconds", "tokens/s", "GFLOP/s", "of matmul peak"],
         rows_throughput,
+    )
+    print_table(
+        "evaluation path (score_batch across problems, length-sorted) vs the solver's per-problem call, same batch size",
+        ["model", "problems x candidates", "per problem tok/s", "eval path tok/s", "ratio (goal >= 0.8)"],
+        rows_eval,
     )
     print_table(
         "one pass for all steps vs one pass per step prefix (one candidate)",
