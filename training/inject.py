@@ -18,6 +18,7 @@ from minos.verifier.symbolic import MATH_SEGMENT, check_step, latex_value
 
 ERROR_TYPES = ("irrelevant", "accumulation", "calculation", "logical", "other")
 _SWAP = {"+": "-", "-": "+", "*": "/", "/": "*"}
+_POOL = 2000  # earlier problems' steps kept to draw irrelevant steps from
 _IRRELEVANT = [
     "Note that {a} + {b} = {c}, which is not needed here.",
     "The weather that day was sunny, so {a} * 2 = {d}.",
@@ -89,19 +90,22 @@ def _propagate(steps: list[str], start: int, old: str, new: str, labels: list[fl
 
 
 def inject_error(
-    problem: Problem, solution: str, kind: str, rng: random.Random, *, steps: list[str] | None = None
+    problem: Problem, solution: str, kind: str, rng: random.Random, *, steps: list[str] | None = None,
+    distractor: str | None = None,
 ) -> LabelledSolution | None:
     """One injected solution of type `kind` (calculation, logical or irrelevant), or None if this
-    solution offers no place for it. `steps`: the solution already cut into steps."""
+    solution offers no place for it. `steps`: the solution already cut into steps. `distractor`: the
+    irrelevant step to insert (a step of another problem's solution; without one, a templated step)."""
     steps = list(steps) if steps is not None else split_steps(solution)
     labels, types = [1.0] * len(steps), [""] * len(steps)
     reference = extract_answer(solution)
     annotated = [i for i, s in enumerate(steps) if CALC_ANNOTATION.search(s)]
     if kind == "irrelevant":
         i = rng.randrange(len(steps))
-        a, b = rng.randint(2, 9), rng.randint(2, 9)
-        template = rng.choice(_IRRELEVANT)
-        steps.insert(i, template.format(a=a, b=b, c=a + b, d=2 * a))
+        if distractor is None:
+            a, b = rng.randint(2, 9), rng.randint(2, 9)
+            distractor = rng.choice(_IRRELEVANT).format(a=a, b=b, c=a + b, d=2 * a)
+        steps.insert(i, distractor)
         labels.insert(i, 0.0)
         types.insert(i, "irrelevant")
         reason = "this step has nothing to do with the question"
@@ -273,14 +277,16 @@ def _latex_propagate(steps: list[str], start: int, old: str, new: str, labels, t
             steps[j], labels[j], types[j] = step, 0.0, "accumulation"
 
 
-def inject_latex_error(problem: Problem, solution: str, kind: str, rng: random.Random) -> LabelledSolution | None:
+def inject_latex_error(
+    problem: Problem, solution: str, kind: str, rng: random.Random, *, distractor: str | None = None
+) -> LabelledSolution | None:
     """`inject_error` for LaTeX solutions (MATH): a calculation error changes the number an equation
     states (`10 \\cdot 19 = 190` -> `= 191`); a logical error changes an operation in it and states the
     new value; later equations that use the value are recomputed and the boxed answer follows."""
     steps = latex_steps(solution)
     reference = extract_answer(solution)
     if kind == "irrelevant" or reference is None:
-        return inject_error(problem, solution, kind, rng, steps=steps) if reference is not None else None
+        return inject_error(problem, solution, kind, rng, steps=steps, distractor=distractor) if reference is not None else None
     if kind not in ("calculation", "logical"):
         raise ValueError(f"unknown injected error type {kind!r}: use calculation, logical or irrelevant")
     places = [(i, eq) for i, s in enumerate(steps) for eq in _equations(s)]
@@ -326,16 +332,28 @@ def inject_latex_error(problem: Problem, solution: str, kind: str, rng: random.R
 
 def inject_dataset(problems_and_solutions, kinds=("calculation", "logical", "irrelevant"), seed: int = 0, *, keep_correct: bool = True):
     """One injected row per (problem, kind) where possible, and with `keep_correct` the untouched reference
-    first; deterministic for a seed."""
+    first; deterministic for a seed.
+
+    An irrelevant step is a real step of an earlier problem's solution in the same style (GSM8K or LaTeX):
+    fluent, plausible and beside the point, where a handful of templates would be memorised by the model
+    in a few hundred steps. The first problem of each style falls back to a template."""
     rng = random.Random(seed)
+    pools: dict[bool, list[str]] = {True: [], False: []}  # earlier problems' steps, per style
     for problem, solution in problems_and_solutions:
         if keep_correct:
             yield correct_row(problem, solution)
-        inject = inject_error if _gsm8k_style(solution) else inject_latex_error
+        style = _gsm8k_style(solution)
+        inject = inject_error if style else inject_latex_error
+        pool = pools[style]
         for kind in kinds:
-            row = inject(problem, solution, kind, rng)
+            distractor = rng.choice(pool) if kind == "irrelevant" and pool else None
+            row = inject(problem, solution, kind, rng, distractor=distractor)
             if row is not None:
                 yield row
+        # steps that state no final answer, so an inserted one never reads as this problem's answer
+        own = [s for s in _steps_of(solution) if extract_answer(s) is None and len(s) < 400]
+        pool.extend(own)
+        del pool[: max(0, len(pool) - _POOL)]
 
 
 def _gsm8k_style(solution: str) -> bool:

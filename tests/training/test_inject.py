@@ -196,3 +196,19 @@ def test_latex_injection_on_math_train(shared_data):
     for row in rows:
         if row.meta["injected"] == "calculation":
             assert check_step(row.steps[row.first_error]).status == "wrong", row.steps[row.first_error]
+
+
+def test_irrelevant_steps_come_from_other_problems_solutions(fixtures):
+    """A fixed template would be memorised; a real step of another problem is fluent and beside the point."""
+    from minos.core.steps import split_steps
+
+    pairs = _pairs(fixtures / "gsm8k_sample.jsonl")
+    rows = [r for r in inject_dataset(pairs, ("irrelevant",), seed=0) if r.meta["injected"] == "irrelevant"]
+    steps_of = {p.id: split_steps(s) for p, s in pairs}
+    order = [p.id for p, _ in pairs]
+    for row in rows[1:]:
+        inserted = row.steps[row.first_error]
+        earlier = order[: order.index(row.problem.id)]
+        assert any(inserted in steps_of[other] for other in earlier), inserted
+        assert inserted not in steps_of[row.problem.id]
+    assert len({r.steps[r.first_error] for r in rows}) == len(rows)  # no two alike
