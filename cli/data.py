@@ -107,6 +107,42 @@ def critique(
 
 
 @app.command()
+def sample(
+    input: Annotated[Path, typer.Argument(help="problems with reference answers (GSM8K, MATH, any JSONL/CSV/...)")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="step-labelled JSONL (minos rows)")],
+    generator: Annotated[str, typer.Option("--generator", "-g")] = "default",
+    model: Annotated[str | None, typer.Option("--model", "-m")] = None,
+    n: Annotated[int, typer.Option("--n", "-n", min=1, help="solutions per problem")] = 4,
+    limit: Annotated[int | None, typer.Option(help="only the first N problems")] = None,
+    max_tokens: Annotated[int, typer.Option(min=1)] = 256,
+    temperature: Annotated[float, typer.Option(min=0.0)] = 0.8,
+    seed: Annotated[int, typer.Option()] = 0,
+) -> None:
+    """Solutions written by the generator, labelled by their final answer (ORM-ready; `minos data rollout`
+    gives them step labels for a PRM)."""
+    import asyncio
+
+    from minos.core.data import DataError, load_problems, write_jsonl_atomic
+    from minos.solver.generators import load_generator, template_for
+    from minos.training.sampled import sample_solutions
+
+    errors: list[DataError] = []
+    try:
+        problems = load_problems(input, on_error="skip", errors=errors)[:limit]
+        gen = load_generator(generator, model=model)
+    except (DataError, ValueError) as exc:
+        fail(str(exc).splitlines()[0], 2)
+    for error in errors:
+        print(f"skipped {error}")
+    rows = asyncio.run(sample_solutions(problems, gen, template_for("fewshot"), n=n, max_tokens=max_tokens,
+                                        temperature=temperature, seed=seed))
+    write_jsonl_atomic(output, [r.to_dict() for r in rows])
+    right = sum(r.outcome for r in rows)
+    print(f"{len(rows)} solutions of {len(problems)} problems ({right} right, {len(rows) - right} wrong; "
+          f"{len(problems) * n - len(rows)} without a final answer dropped) -> {output}")
+
+
+@app.command()
 def rollout(
     input: Annotated[Path, typer.Argument(help="step-labelled or problems+solutions file to label by rollouts")],
     output: Annotated[Path, typer.Option("--output", "-o")],

@@ -286,3 +286,13 @@ def test_train_config_with_an_unknown_field_is_one_line(tiny_lm, fixtures, tmp_p
     result = runner.invoke(app, ["train", "prm", str(fixtures / "stepwise_sample.jsonl"), "-m", str(tiny_lm), "-o",
                                  str(tmp_path / "x"), "--config", str(recipe)])
     assert result.exit_code == 2 and "bad.yaml: unknown option 'lerning_rate'" in result.stderr
+
+
+def test_data_sample_writes_model_solutions_labelled_by_answer(echo, fixtures, tmp_path):
+    out = tmp_path / "sampled.jsonl"
+    result = runner.invoke(app, ["data", "sample", str(fixtures / "gsm8k_sample.jsonl"), "-o", str(out), "--n", "2", "--limit", "3"])
+    assert result.exit_code == 0, result.output
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 6 and all(r["meta"]["label_source"] == "final-answer" for r in rows)
+    # the echo generator answers with the question's first number: right only where that is the answer
+    assert "6 solutions of 3 problems" in result.output

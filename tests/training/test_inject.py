@@ -212,3 +212,37 @@ def test_irrelevant_steps_come_from_other_problems_solutions(fixtures):
         assert any(inserted in steps_of[other] for other in earlier), inserted
         assert inserted not in steps_of[row.problem.id]
     assert len({r.steps[r.first_error] for r in rows}) == len(rows)  # no two alike
+
+
+@pytest.mark.parametrize(
+    ("text", "labels", "right"),
+    [
+        ("48 / 2 = 24.\n\nThe answer is 24.", (1.0, 1.0), True),
+        ("48 / 2 = 26.\n\nThe answer is 26.", (1.0, 0.0), False),  # the wrong answer's step; earlier unknown
+        ("48 / 2 = 26.\n\nThe answer is 26.\n\nDone.", (1.0, 0.0, 1.0), False),
+        ("48 / 2 = 24.\n\nSo the answer is \\boxed{", None, None),  # truncated: no final answer, no row
+    ],
+)
+def test_sampled_solutions_are_labelled_by_final_answer(text, labels, right):
+    from minos.training.sampled import label_by_answer
+
+    row = label_by_answer(Problem("p", "How many?", "24"), text, "scripted")
+    if labels is None:
+        assert row is None
+        return
+    assert row.labels == labels and row.outcome is right and row.meta["label_source"] == "final-answer"
+
+
+def test_sample_solutions_from_a_generator():
+    import asyncio
+
+    from minos.solver.generators import FewShotTemplate
+    from minos.training.sampled import sample_solutions
+
+    from tests.fakes import ScriptedGenerator
+
+    gen = ScriptedGenerator(["48 / 2 = 24.\n\nThe answer is 24.", "48 / 2 = 26.\n\nThe answer is 26."])
+    problems = [Problem("a", "Q1?", "24"), Problem("b", "Q2?", None), Problem("c", "Q3?", "26")]
+    rows = asyncio.run(sample_solutions(problems, gen, FewShotTemplate(), n=2))
+    # the script alternates 24, 26: problem c (reference 26) gets 24 then 26
+    assert [(r.problem.id, r.outcome) for r in rows] == [("a", True), ("a", False), ("c", False), ("c", True)]
