@@ -296,3 +296,15 @@ def test_data_sample_writes_model_solutions_labelled_by_answer(echo, fixtures, t
     assert len(rows) == 6 and all(r["meta"]["label_source"] == "final-answer" for r in rows)
     # the echo generator answers with the question's first number: right only where that is the answer
     assert "6 solutions of 3 problems" in result.output
+
+
+def test_batch_plot_of_accuracy_against_n(echo, fixtures, tmp_path):
+    out, plot = tmp_path / "out.jsonl", tmp_path / "acc.png"
+    result = runner.invoke(app, ["batch", str(fixtures / "gsm8k_sample.jsonl"), "-o", str(out), "--verifier", "symbolic",
+                                 "--strategy", "greedy,self_consistency,weighted_vote", "--n", "4", "--plot", str(plot)])
+    assert result.exit_code == 0, result.output
+    assert plot.stat().st_size > 1000 and f"plot: {plot}" in result.output
+    merged, replot = tmp_path / "merged.jsonl", tmp_path / "merged.png"
+    result = runner.invoke(app, ["batch", "merge", str(out), "-o", str(merged), "--plot", str(replot)])
+    assert result.exit_code == 0, result.output
+    assert replot.stat().st_size > 1000 and merged.read_text() == out.read_text()
