@@ -214,40 +214,47 @@ def summary_table(tally: Tally, strategies: list[str]):
     return table
 
 
-def accuracy_at_k(rows: Iterable[dict], strategy: str, k: int, aggregation: str) -> float | None:
-    """Accuracy when only the first k recorded candidates of each problem are used (one run, many n)."""
+def accuracy_at_k(rows: Iterable[dict], ks: dict[str, list[int]], aggregation: str) -> dict[tuple[str, int], float]:
+    """Accuracy of each strategy when only the first k recorded candidates of each problem are used (one
+    run, many n), for every k of `ks[strategy]`, in one pass over the rows."""
     from minos.core.answers import answer_classes, answers_equal
     from minos.core.votes import candidate_score
     from minos.solver.strategies import STRATEGIES
 
-    right = graded = 0
+    right: dict[tuple[str, int], int] = {}
+    graded: dict[str, int] = {}
     for row in rows:
-        if row.get("strategy") != strategy or row.get("error") or row["problem"].get("reference") is None:
+        strategy = row.get("strategy")
+        if strategy not in ks or row.get("error") or row["problem"].get("reference") is None:
             continue
-        candidates = row["candidates"][:k]
-        answers = [c.get("answer") for c in candidates]
-        scores = [candidate_score(c.get("step_scores") or (), aggregation) for c in candidates]
-        pick = STRATEGIES[strategy].pick(answers, scores, answer_classes(answers))
-        graded += 1
-        right += answers_equal(pick.answer, row["problem"]["reference"])
-    return right / graded if graded else None
+        graded[strategy] = graded.get(strategy, 0) + 1
+        for k in ks[strategy]:
+            candidates = row["candidates"][:k]
+            answers = [c.get("answer") for c in candidates]
+            scores = [candidate_score(c.get("step_scores") or (), aggregation) for c in candidates]
+            pick = STRATEGIES[strategy].pick(answers, scores, answer_classes(answers))
+            right[(strategy, k)] = right.get((strategy, k), 0) + answers_equal(pick.answer, row["problem"]["reference"])
+    return {(s, k): right.get((s, k), 0) / graded[s] for s in graded for k in ks[s]}
 
 
 def plot_accuracy_vs_n(results: Path, samples: dict[str, int], aggregation: str, path: Path) -> None:
-    """Accuracy against n (samples per strategy) from one results file, read as a stream once per point."""
+    """Accuracy against n (samples per strategy) from one results file, read once as a stream."""
     import matplotlib
     from minos.solver.strategies import STRATEGIES
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    # search results are not prefixes of a larger run, nor is one greedy sample
+    ks = {
+        strategy: [k for k in (1, 2, 4, 8, 16, 32, 64, 128, 256) if k <= n] or [n]
+        for strategy, n in samples.items()
+        if STRATEGIES[strategy].mode == "sample" and not STRATEGIES[strategy].single
+    }
+    accuracy = accuracy_at_k(read_jsonl(results), ks, aggregation)
     fig, ax = plt.subplots(figsize=(6, 4))
-    for strategy, n in samples.items():
-        if STRATEGIES[strategy].mode == "search" or STRATEGIES[strategy].single:
-            continue  # search results are not prefixes of a larger run
-        ks = [k for k in (1, 2, 4, 8, 16, 32, 64, 128, 256) if k <= n] or [n]
-        accs = [accuracy_at_k(read_jsonl(results), strategy, k, aggregation) for k in ks]
-        ax.plot(ks, [a if a is not None else float("nan") for a in accs], marker="o", label=strategy)
+    for strategy, points in ks.items():
+        ax.plot(points, [accuracy.get((strategy, k), float("nan")) for k in points], marker="o", label=strategy)
     ax.set_xscale("log", base=2)
     ax.set_xlabel("n (samples)")
     ax.set_ylabel("accuracy")

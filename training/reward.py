@@ -49,9 +49,7 @@ def encode_example(row: LabelledSolution, tokenizer, scheme: StepTagScheme, max_
     Returns None (with the reason in `dropped`) when truncation cut every tag; raises when the tag does
     not stay one token, since then labels would land on the wrong tokens.
     """
-    tag_id, _, _ = scheme.token_ids(tokenizer)
-    ids = tokenizer(scheme.render(row.problem.question, row.steps, tokenizer), add_special_tokens=True).input_ids
-    positions = [i for i, t in enumerate(ids) if t == tag_id]
+    ids, positions = scheme.encode(row.problem.question, row.steps, tokenizer)  # as the verifier reads it
     labels = list(row.labels) if scheme.mode == "prm" else [float(row.outcome)]
     if len(positions) != len(labels):
         raise ValueError(
