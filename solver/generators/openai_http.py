@@ -69,7 +69,8 @@ class OpenAIGenerator:
             try:
                 completions = await self._call("completions", prompt, messages, params, n, seed)
             except openai.NotFoundError as exc:
-                if messages is None or await self._not_served():
+                served = await self._served()
+                if messages is None or (served and self.model not in served):  # a typo, not a missing endpoint
                     raise GeneratorError(await self._not_found(exc)) from exc
                 # the model is served, the completions endpoint is not: a chat-only server
                 completions = await self._call("chat", prompt, messages, params, n, seed)
@@ -112,22 +113,17 @@ class OpenAIGenerator:
         except openai.AuthenticationError as exc:
             raise GeneratorError(f"{self.base_url}: authentication failed (set --api-key / OPENAI_API_KEY)") from exc
 
-    async def _not_served(self) -> bool:
-        """True when /models answers and does not list the model (a typo, not a missing endpoint)."""
+    async def _served(self) -> list[str] | None:
+        """The model ids /models lists, or None when it cannot say (no such endpoint, no answer)."""
         try:
             client, _ = self._client()
-            served = [m.id async for m in client.models.list()]
-        except Exception:
-            return False
-        return bool(served) and self.model not in served
+            return [m.id async for m in client.models.list()]
+        except Exception:  # the request itself reports what is wrong (auth, dead server) in its own words
+            return None
 
     async def _not_found(self, exc: Exception) -> str:
-        try:
-            client, _ = self._client()
-            served = [m.id async for m in client.models.list()]
-        except Exception:
-            return f"{self.base_url}: not found ({exc})"
-        if self.model not in served:
+        served = await self._served()
+        if served is not None and self.model not in served:
             return f"{self.base_url} does not serve model {self.model!r}; it serves: {', '.join(served) or 'nothing'}"
         return f"{self.base_url}: not found ({exc})"
 
@@ -135,13 +131,8 @@ class OpenAIGenerator:
         """Some servers (llama.cpp) answer for any model name: ask /models once, so a typo fails clearly."""
         if self._model_checked:
             return
-        client, _ = self._client()
-        try:
-            served = [m.id async for m in client.models.list()]
-        except openai.NotFoundError:  # no /models endpoint: nothing to check against
-            served = []
-        except (*_UNREACHABLE, *_TRANSIENT):
-            served = []  # the completion request itself will retry and report
+        # no /models, or no answer (the completion request itself will retry and report): nothing to check
+        served = await self._served() or []
         if served and self.model not in served:
             raise GeneratorError(f"{self.base_url} does not serve model {self.model!r}; it serves: {', '.join(served)}")
         self._model_checked = True
