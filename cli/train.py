@@ -28,6 +28,8 @@ SeedOpt = Annotated[int | None, typer.Option()]
 Bf16Opt = Annotated[bool | None, typer.Option(help="bfloat16 mixed precision (GPUs)")]
 LimitOpt = Annotated[int | None, typer.Option(help="use only the first N rows")]
 LoraOpt = Annotated[int | None, typer.Option(min=0, help="LoRA rank on every linear layer (0 trains every weight)")]
+LayersOpt = Annotated[int | None, typer.Option(
+    min=0, help="partial unfreezing: train only the top N blocks and the final norm (0: a linear head on frozen features)")]
 ResumeOpt = Annotated[bool | None, typer.Option(help="go on from the last checkpoint-N in the output folder")]
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", help="YAML of any stage-config field (every TrainingArguments one too: warmup_ratio, "
@@ -37,7 +39,7 @@ ConfigOpt = Annotated[Path | None, typer.Option(
 _FIELDS = {
     "model": "model_name_or_path", "output_dir": "output_dir", "epochs": "num_train_epochs", "learning_rate": "learning_rate",
     "batch_size": "per_device_train_batch_size", "gradient_accumulation": "gradient_accumulation_steps",
-    "max_length": "max_length", "lora_rank": "lora_rank", "save_steps": "save_steps", "seed": "seed", "bf16": "bf16",
+    "max_length": "max_length", "lora_rank": "lora_rank", "train_layers": "train_layers", "save_steps": "save_steps", "seed": "seed", "bf16": "bf16",
     "resume": "resume", "eval_fraction": "eval_fraction",
 }
 
@@ -88,6 +90,7 @@ def sft(
     gradient_accumulation: AccumOpt = None,
     max_length: LengthOpt = None,
     lora_rank: LoraOpt = None,
+    train_layers: LayersOpt = None,
     save_steps: SaveOpt = None,
     seed: SeedOpt = None,
     bf16: Bf16Opt = None,
@@ -133,6 +136,7 @@ def reward(
     seed: SeedOpt = None,
     bf16: Bf16Opt = None,
     lora_rank: LoraOpt = None,
+    train_layers: LayersOpt = None,
     resume: ResumeOpt = None,
     limit: LimitOpt = None,
     config: ConfigOpt = None,

@@ -56,6 +56,14 @@ def default_model_path() -> Path:
     return target
 
 
+def resolve_model(name_or_path: str | Path) -> str:
+    """A model path as given, except the name of the offline default (`gemma3-270m`, or a path ending in it
+    that does not exist here, as an adapter trained elsewhere records it): its converted copy in the cache."""
+    if Path(name_or_path).name == DEFAULT_MODEL and not Path(name_or_path).exists():
+        return str(default_model_path())
+    return str(name_or_path)
+
+
 def base_of(path: str | Path) -> str | None:
     """The base model a LoRA adapter folder was trained on (None when `path` is a full model). An adapter
     trained on the offline default names it `gemma3-270m`, which resolves to the cached conversion here."""
@@ -64,16 +72,14 @@ def base_of(path: str | Path) -> str | None:
         return None
     import json
 
-    base = json.loads(config.read_text())["base_model_name_or_path"]
-    if base == DEFAULT_MODEL or (Path(base).name == DEFAULT_MODEL and not Path(base).exists()):
-        return str(default_model_path())
-    return base
+    return resolve_model(json.loads(config.read_text())["base_model_name_or_path"])
 
 
 def load_tokenizer(path: str | Path):
     """The tokenizer saved with a model or adapter folder, else its base's; a pad token is always set."""
     from transformers import AutoTokenizer
 
+    path = resolve_model(path)
     has_own = any(Path(path, f).exists() for f in ("tokenizer.json", "tokenizer.model", "tokenizer_config.json"))
     base = None if has_own else base_of(path)
     tokenizer = AutoTokenizer.from_pretrained(base or path)

@@ -1,13 +1,19 @@
-"""Score held-out sets ONCE with the shipped PRM and derive the default / hybrid:default / symbolic figures
-with the functions `minos eval processbench` calls (running that command three times costs two more passes
-of the PRM over the same rows).
+"""Score step-labelled sets ONCE with a PRM and derive its PRM-alone, hybrid (zeroed where sympy proves a
+step wrong) and symbolic figures with the functions `minos eval processbench` calls (running that command
+three times costs two more passes of the PRM over the same rows).
 
-    python recipes/heldout_figures.py gsm8k_test_sub math500_sub     # reads data/NAME.jsonl
+    python recipes/heldout_figures.py default data2/gsm8k_test_sub.jsonl data2/math500_sub.jsonl
+    python recipes/heldout_figures.py prm:runs/cmp/lora/checkpoint-60 data2/dev_b.jsonl --dev data2/dev_a.jsonl
+
+The threshold is the one stored with the verifier, or with --dev the best one on that (dev) file: never
+one picked on the files measured. The best-threshold figure on each measured file is printed too, marked
+as an upper bound. JSON lines go to stdout and, with --out, to a file; the PRM scores are saved beside it.
 """
 
+import argparse
 import json
-import sys
 import time
+from pathlib import Path
 
 from minos.core.data import load_labelled
 from minos.verifier import load_verifier
@@ -28,25 +34,52 @@ class _Scored:
         return self.scores
 
 
-neural = load_verifier("default")
-print("threshold", neural.threshold, flush=True)
-out = {}
-for name in sys.argv[1:]:
-    rows = load_labelled(f"data/{name}.jsonl")
+def _scored(verifier, path):
+    rows = load_labelled(path)
     items = [(r.problem.question, list(r.steps)) for r in rows]
-    t = time.time()
-    prm = neural.score_batch(items)
-    secs = time.time() - t
+    start = time.time()
+    return rows, items, verifier.score_batch(items), time.time() - start
+
+
+parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+parser.add_argument("verifier", help="a PRM spec: default, prm:PATH, ...")
+parser.add_argument("files", nargs="+", type=Path)
+parser.add_argument("--dev", type=Path, help="pick the threshold on this file instead of the stored one")
+parser.add_argument("--out", type=Path, help="append the JSON lines here")
+args = parser.parse_args()
+
+neural = load_verifier(args.verifier)
+threshold, source = neural.threshold or 0.5, "stored" if neural.threshold else "0.5"
+if args.dev:
+    rows, _, scores, _ = _scored(neural, args.dev)
+    threshold, source = sweep_thresholds(rows, scores)["threshold"], f"best on {args.dev}"
+print(f"{args.verifier}: threshold {threshold} ({source})", flush=True)
+for path in args.files:
+    rows, items, prm, seconds = _scored(neural, path)
     hybrid = HybridVerifier(_Scored(prm)).score_batch(items)  # the same zeroing rule, on the scores in hand
-    sym = score_items(SymbolicVerifier(), items)
-    out[name] = {
-        "rows": len(rows), "prm_seconds": secs,
-        "default": processbench_metrics(rows, prm, neural.threshold),
-        "hybrid": processbench_metrics(rows, hybrid, neural.threshold),
-        "symbolic": processbench_metrics(rows, sym, 0.5),
-        "default_sweep_upper_bound": {k: v for k, v in sweep_thresholds(rows, prm).items() if k != "sweep"},
-        "hybrid_sweep_upper_bound": {k: v for k, v in sweep_thresholds(rows, hybrid).items() if k != "sweep"},
+    result = {
+        "verifier": args.verifier, "file": str(path), "rows": len(rows), "prm_seconds": round(seconds, 1),
+        "threshold_source": source,
+        "prm": processbench_metrics(rows, prm, threshold),
+        "hybrid": processbench_metrics(rows, hybrid, threshold),
+        "symbolic": processbench_metrics(rows, score_items(SymbolicVerifier(), items), 0.5),
+        "prm_upper_bound": {k: v for k, v in sweep_thresholds(rows, prm).items() if k != "sweep"},
+        "hybrid_upper_bound": {k: v for k, v in sweep_thresholds(rows, hybrid).items() if k != "sweep"},
+        "by_type": {},
     }
-    print(name, json.dumps(out[name]), flush=True)
-    json.dump({"scores": prm, "ids": [r.problem.id for r in rows]}, open(f"data/{name}_prm_scores.json", "w"))
-json.dump(out, open("data/heldout.json", "w"), indent=1)
+    for kind in ("irrelevant", "calculation", "logical", "none"):
+        picked = [i for i, r in enumerate(rows) if (r.meta or {}).get("injected", "none") == kind]
+        if picked:
+            sub = [rows[i] for i in picked]
+            result["by_type"][kind] = {
+                "rows": len(picked),
+                "prm": processbench_metrics(sub, [prm[i] for i in picked], threshold),
+                "hybrid": processbench_metrics(sub, [hybrid[i] for i in picked], threshold),
+            }
+    line = json.dumps(result)
+    print(line, flush=True)
+    if args.out:
+        with args.out.open("a") as f:
+            f.write(line + "\n")
+        scores = args.out.with_name(f"{args.out.stem}.{path.stem}.scores.json")
+        scores.write_text(json.dumps({"verifier": args.verifier, "ids": [r.problem.id for r in rows], "scores": prm}))

@@ -16,6 +16,9 @@ class ModelArguments:
 
     model_name_or_path: str = field(default="", metadata={"help": "causal LM (or a stage-1 LoRA folder) to start from"})
     lora_rank: int = field(default=0, metadata={"help": "LoRA rank through peft on every linear layer; 0 trains every weight"})
+    train_layers: int = field(default=-1, metadata={
+        "help": "partial unfreezing: train only the top N transformer blocks and the final norm, the rest frozen "
+        "(0: the final norm alone, a linear head on frozen features); -1 trains every weight (or LoRA)"})
     resume: bool = field(default=False, metadata={"help": "go on from the newest complete checkpoint-N in output_dir"})
     # Trainer fields whose defaults differ here (a CPU-sized batch; runs reproducible from seed 0)
     per_device_train_batch_size: int = field(default=4, metadata={"help": "global batch = this x devices x accumulation"})
@@ -24,13 +27,15 @@ class ModelArguments:
     def check_model(self) -> None:
         if not self.model_name_or_path:
             raise ValueError("model_name_or_path is required (--model)")
+        if self.lora_rank and self.train_layers >= 0:
+            raise ValueError("lora_rank and train_layers are two ways to train; give one")
 
 
 def load_trainable(settings: ModelArguments):
     """The model to train: `model_name_or_path` as it is, with a new LoRA adapter when `lora_rank` is set, or,
     when it is itself a LoRA adapter folder (a stage-1 run with LoRA), its base with that
     adapter made trainable again, so stage 2 starts from the stage-1 weights and ships one adapter."""
-    from minos.core.models import base_of
+    from minos.core.models import base_of, resolve_model
     from transformers import AutoModelForCausalLM
 
     base = base_of(settings.model_name_or_path)
@@ -38,13 +43,34 @@ def load_trainable(settings: ModelArguments):
         from peft import PeftModel
 
         return PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base), settings.model_name_or_path, is_trainable=True)
-    model = AutoModelForCausalLM.from_pretrained(settings.model_name_or_path)
+    model = AutoModelForCausalLM.from_pretrained(resolve_model(settings.model_name_or_path))
+    if settings.train_layers >= 0:
+        return unfreeze_top(model, settings.train_layers)
     if not settings.lora_rank:
         return model
     from peft import LoraConfig, get_peft_model
 
     config = LoraConfig(r=settings.lora_rank, lora_alpha=2 * settings.lora_rank, target_modules="all-linear", task_type="CAUSAL_LM")
     return get_peft_model(model, config)
+
+
+def unfreeze_top(model, layers: int):
+    """Freeze every weight but the top `layers` transformer blocks and the final norm.
+
+    The LM head stays frozen: it is tied to the input embeddings in most small models (Gemma), so training
+    it would move every input token too. With layers=0 only the final norm's scale trains, and since the
+    score is a difference of two head rows applied to the normed hidden state, that is exactly a linear
+    head on frozen features (one weight per hidden unit): the backward pass stops at the last block.
+    """
+    body = model.get_decoder()
+    blocks = list(body.layers)
+    if layers > len(blocks):
+        raise ValueError(f"train_layers={layers}, but the model has {len(blocks)} blocks")
+    model.requires_grad_(False)
+    for block in blocks[len(blocks) - layers :]:
+        block.requires_grad_(True)
+    body.norm.requires_grad_(True)
+    return model
 
 
 def last_checkpoint(settings) -> str | None:

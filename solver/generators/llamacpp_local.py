@@ -35,7 +35,9 @@ class LlamaCppGenerator:
         if model is None:
             from llama_cpp import Llama
 
-            threads = threads or os.cpu_count() or 1
+            # the cores this process may run on (taskset, cgroup cpusets), not every core of the machine:
+            # llama.cpp threads spin, and more threads than cores slows it several times
+            threads = threads or len(os.sched_getaffinity(0)) or 1
             model = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads, verbose=False)
         self.model = model
         self._lock = threading.Lock()

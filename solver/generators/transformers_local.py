@@ -11,7 +11,7 @@ import asyncio
 import threading
 from pathlib import Path
 
-from minos.core.models import DEFAULT_MODEL, default_model_path
+from minos.core.models import DEFAULT_MODEL, default_model_path, resolve_model
 from minos.core.types import Usage
 from minos.solver.generators.base import Completion, SamplingParams
 
@@ -23,7 +23,7 @@ class TransformersGenerator:
         import torch
         from transformers import AutoModelForCausalLM, AutoTokenizer
 
-        path = Path(model_path) if model_path else default_model_path()
+        path = Path(resolve_model(model_path)) if model_path else default_model_path()
         self.name = str(model_path or DEFAULT_MODEL)
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
         self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(path)

@@ -308,3 +308,18 @@ def test_batch_plot_of_accuracy_against_n(echo, fixtures, tmp_path):
     result = runner.invoke(app, ["batch", "merge", str(out), "-o", str(merged), "--plot", str(replot)])
     assert result.exit_code == 0, result.output
     assert replot.stat().st_size > 1000 and merged.read_text() == out.read_text()
+
+
+def test_train_layers_reaches_the_stage_config_and_conflicts_with_lora(tiny_lm, fixtures, tmp_path):
+    data = str(fixtures / "stepwise_sample.jsonl")
+    result = runner.invoke(app, ["train", "prm", data, "-m", str(tiny_lm), "-o", str(tmp_path / "x"),
+                                 "--train-layers", "1", "--lora-rank", "4"])
+    assert result.exit_code == 2 and "lora_rank and train_layers are two ways to train; give one" in result.stderr
+    injected, out = tmp_path / "injected.jsonl", tmp_path / "partial"
+    assert runner.invoke(app, ["data", "inject", str(fixtures / "gsm8k_sample.jsonl"), "-o", str(injected)]).exit_code == 0
+    result = runner.invoke(app, ["train", "prm", str(injected), "-m", str(tiny_lm), "-o", str(out), "--train-layers", "1",
+                                 "--epochs", "1", "--max-length", "2048", "--eval-fraction", "0.2"])
+    assert result.exit_code == 0, result.output
+    import torch
+
+    assert torch.load(out / "training_args.bin", weights_only=False).train_layers == 1

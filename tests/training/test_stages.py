@@ -252,3 +252,35 @@ def test_dev_threshold_is_written_beside_the_checkpoint_and_used(stage2, injecte
     assert figures["f1"] == sweep_thresholds(injected, scores)["f1"]
     # processbench with no --threshold reads the stored one
     assert evaluate_processbench(dev, verifier)["threshold"] == figures["threshold"]
+
+
+@pytest.mark.parametrize(("layers", "trained"), [(0, {"model.norm.weight"}), (1, {"model.norm.weight", "model.layers.1."})])
+def test_partial_unfreezing_trains_only_the_top_blocks_and_the_final_norm(tiny_lm, injected, tmp_path, layers, trained):
+    """--train-layers N: the top N blocks and the final norm move, nothing else (embeddings and the tied or
+    untied LM head included); 0 is a linear head on frozen features. The checkpoint loads as a verifier."""
+    from minos.training.reward import RewardConfig, train_reward
+    from minos.verifier import load_verifier
+
+    out = tmp_path / "partial"
+    train_reward(injected, RewardConfig(model_name_or_path=str(tiny_lm), output_dir=str(out), num_train_epochs=1,
+                                        learning_rate=1e-2, per_device_train_batch_size=4, max_length=2048,
+                                        save_steps=10_000, train_layers=layers))
+    before, after = _weights(tiny_lm), _weights(out)
+    moved = {k for k in before if not (before[k] == after[k]).all()}
+    assert moved and all(any(k.startswith(t) for t in trained) for k in moved), moved
+    assert any(k.startswith("model.norm") for k in moved)
+    row = injected[0]
+    (scores,) = load_verifier(f"prm:{out}").score(row.problem.question, [list(row.steps)])
+    assert len(scores) == len(row.steps)
+
+
+@pytest.mark.parametrize(("fields", "message"), [
+    ({"lora_rank": 4, "train_layers": 1}, "give one"),
+    ({"train_layers": 3}, "has 2 blocks"),
+])
+def test_training_method_options_are_checked(tiny_lm, injected, tmp_path, fields, message):
+    from minos.training.reward import RewardConfig, train_reward
+
+    settings = RewardConfig(model_name_or_path=str(tiny_lm), output_dir=str(tmp_path), **fields)
+    with pytest.raises(ValueError, match=message):
+        train_reward(injected, settings)

@@ -1,0 +1,39 @@
+"""The offline default model's name resolves to its cached conversion wherever a model path is taken."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from minos.core import models
+
+
+@pytest.fixture
+def converted(tmp_path, monkeypatch):
+    target = tmp_path / "cache" / "models" / "gemma3-270m"
+    monkeypatch.setattr(models, "default_model_path", lambda: target)
+    return target
+
+
+@pytest.mark.parametrize(("given", "default"), [
+    ("gemma3-270m", True),                      # the name, as the README's `-m gemma3-270m`
+    ("/elsewhere/.cache/minos/models/gemma3-270m", True),  # recorded by an adapter trained on another machine
+    ("Qwen/Qwen2.5-Math-1.5B", False),          # a hub name: left as it is
+    ("runs/stage1", False),
+])
+def test_resolve_model(converted, given, default):
+    assert models.resolve_model(given) == (str(converted) if default else given)
+
+
+def test_a_local_folder_named_like_the_default_is_used_as_it_is(converted, tmp_path, monkeypatch):
+    (tmp_path / "gemma3-270m").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert models.resolve_model("gemma3-270m") == "gemma3-270m"
+
+
+def test_adapter_base_resolves_through_the_same_rule(converted, tmp_path):
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": "/gone/gemma3-270m"}))
+    assert models.base_of(adapter) == str(converted)
+    assert models.base_of(tmp_path) is None  # not an adapter folder
