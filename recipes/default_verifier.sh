@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The full recipe for the default verifier: both Math-Minos stages with LoRA on the offline default Gemma 3
-# 270M, plus the ablation without stage 1, on one GPU. (The adapter shipped in verifier/weights came from a
-# shorter run: stage 2 alone, 90 steps; README, "The shipped verifier".)
+# 270M, plus the ablation without stage 1, on one GPU. (The adapter shipped in verifier/weights came from
+# shorter runs: stage 2 alone, 90 steps on a GPU, then 60 on a CPU; README, "The shipped verifier".)
 #
 #   bash recipes/default_verifier.sh BASE_MODEL_DIR DATA_DIR OUT_DIR
 #
