@@ -219,6 +219,21 @@ def test_every_shipped_recipe_is_a_valid_config(recipe):
         SolverConfig(generator=None, strategy=strategy, **settings)  # raises on a bad value
 
 
+TRAIN_RECIPES = sorted((Path(__file__).resolve().parents[2] / "recipes" / "compare").glob("*.yaml"))
+
+
+@pytest.mark.parametrize("recipe", TRAIN_RECIPES, ids=[r.stem for r in TRAIN_RECIPES])
+def test_every_shipped_training_recipe_is_a_valid_stage_config(recipe, tmp_path):
+    import dataclasses
+
+    from minos.cli.common import read_recipe
+    from minos.training.reward import RewardConfig
+
+    values = read_recipe(recipe, {f.name for f in dataclasses.fields(RewardConfig)})
+    config = RewardConfig(model_name_or_path="m", output_dir=str(tmp_path), **values)  # raises on a bad value
+    assert config.lr_scheduler_type == "constant" and config.save_total_limit == 2
+
+
 def test_config_recipe_then_command_line_wins(echo, tmp_path):
     recipe = tmp_path / "r.yaml"
     recipe.write_text("verifier: symbolic\nstrategy: self_consistency\nn: 3\n")
