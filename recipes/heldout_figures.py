@@ -19,9 +19,8 @@ import time
 from pathlib import Path
 
 from minos.core.data import load_labelled
-from minos.core.steps import split_steps
 from minos.verifier import load_verifier
-from minos.verifier.evaluate import load_rerank, processbench_metrics, rerank_metrics, sweep_thresholds
+from minos.verifier.evaluate import evaluate_rerank, processbench_metrics, sweep_thresholds
 from minos.verifier.spec import score_items
 from minos.verifier.symbolic import HybridVerifier, SymbolicVerifier
 
@@ -35,6 +34,20 @@ class _Scored:
         self.scores = scores
 
     def score_batch(self, items):
+        return self.scores
+
+
+class _Recorded:
+    """A verifier that scores through `inner` once and serves the same scores on later calls."""
+
+    name = "recorded"
+
+    def __init__(self, inner):
+        self.inner, self.scores = inner, None
+
+    def score_batch(self, items):
+        if self.scores is None:
+            self.scores = self.inner.score_batch(items)
         return self.scores
 
 
@@ -57,13 +70,10 @@ def main() -> None:
 
     neural = load_verifier(args.verifier)
     for path in args.rerank:
-        rows = load_rerank(path)
-        items = [(r["question"], split_steps(s) or [s]) for r in rows for s in r["solutions"]]
-        prm = neural.score_batch(items)
-        for reading, flat in (("prm", prm), ("hybrid", HybridVerifier(_Scored(prm)).score_batch(items))):
-            it = iter(flat)
-            per_row = [[next(it) for _ in r["solutions"]] for r in rows]
-            print(json.dumps({"verifier": args.verifier, "file": str(path), "reading": reading} | rerank_metrics(rows, per_row)), flush=True)
+        recorded = _Recorded(neural)
+        for reading, verifier in (("prm", recorded), ("hybrid", HybridVerifier(recorded))):
+            # `minos eval rerank`'s own harness; the hybrid reading reuses the PRM pass just recorded
+            print(json.dumps({"verifier": args.verifier, "file": str(path), "reading": reading} | evaluate_rerank(path, verifier)), flush=True)
     threshold, source = neural.threshold or 0.5, "stored" if neural.threshold else "0.5"
     if args.threshold is not None:
         threshold, source = args.threshold, "given"
