@@ -29,6 +29,14 @@ def _print(figures: dict, as_json: bool, title: str) -> None:
     from rich.table import Table
 
     table = Table(title=title)
+    if figures and all(isinstance(v, dict) for v in figures.values()):  # one row per source
+        columns = [k for k, v in next(iter(figures.values())).items() if not isinstance(v, list)]
+        for column in ["source", *columns]:
+            table.add_column(column, justify="left" if column == "source" else "right")
+        for name, row in figures.items():
+            table.add_row(name, *(f"{row[c]:.4f}" if isinstance(row[c], float) else str(row[c]) for c in columns))
+        Console().print(table)
+        return
     table.add_column("metric")
     table.add_column("value", justify="right")
     for key, value in figures.items():
@@ -56,40 +64,49 @@ def processbench(
         float | None, typer.Option(help="a step under this is an error [default: the verifier's own dev-split threshold, else 0.5]")
     ] = None,
     sweep: Annotated[bool, typer.Option(help="report the best F1 over thresholds 0.05..0.95 (tuned on this data: an upper bound)")] = False,
+    per_source: Annotated[bool, typer.Option("--by-source", help="figures for each source in the file (its rows' `source`), then all")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
 ) -> None:
-    """ProcessBench: predict the earliest wrong step (or -1); accuracy on erroneous / correct samples, F1."""
+    """ProcessBench: predict the earliest wrong step (or -1); accuracy on erroneous / correct samples, F1, and
+    the AUROC of the step scores (a right step above a first wrong one)."""
     from minos.verifier.evaluate import evaluate_processbench
 
-    _evaluate(evaluate_processbench, file, verifier, as_json, f"ProcessBench: {file.name}", threshold=threshold, sweep=sweep)
+    if per_source and sweep:
+        fail("--by-source and --sweep: give one", 2)
+    _evaluate(evaluate_processbench, file, verifier, as_json, f"ProcessBench: {file.name}", threshold=threshold, sweep=sweep,
+              per_source=per_source)
 
 
 @app.command()
 def threshold(
-    file: Annotated[Path, typer.Argument(help="DEV split: step-labelled, disjoint from training and from test")],
+    files: Annotated[list[Path], typer.Argument(help="DEV split(s): step-labelled, disjoint from training and from test")],
     verifier: VerifierOpt = "default",
     write: Annotated[bool, typer.Option(help="store it in the checkpoint's minos_verifier.json")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
 ) -> None:
-    """Choose a verifier's threshold on a dev split (best ProcessBench F1) and optionally store it with the
-    checkpoint, where `eval processbench` and the solver read it."""
+    """Choose a verifier's threshold on dev data (best ProcessBench F1; with several files, best mean F1 over
+    them, so e.g. GSM8K-style and MATH-style rows both count) and optionally store it with the checkpoint,
+    where `eval processbench` and the solver read it (a `hybrid:` verifier stores its own threshold)."""
     from dataclasses import replace
 
-    from minos.core.data import DataError
-    from minos.verifier.evaluate import evaluate_processbench
+    from minos.core.data import DataError, load_labelled
+    from minos.verifier.evaluate import best_threshold
+    from minos.verifier.spec import score_items
 
     chosen = _verifier(verifier)
     neural = getattr(chosen, "neural", chosen)
     if write and not hasattr(neural, "path"):
         fail(f"--write needs a checkpoint verifier (prm:DIR), not {verifier!r}", 2)
     try:
-        figures = evaluate_processbench(file, chosen, sweep=True)
+        sets = [load_labelled(file) for file in files]
     except DataError as exc:
         fail(str(exc), 2)
+    figures = best_threshold([(rows, score_items(chosen, [(r.problem.question, list(r.steps)) for r in rows])) for rows in sets])
     if write:
-        replace(neural.scheme, threshold=figures["threshold"]).save(neural.path)
-        figures["written"] = str(neural.path)
-    _print(figures, as_json, f"dev threshold: {file.name}")
+        field = "hybrid_threshold" if chosen is not neural else "threshold"
+        replace(neural.scheme, **{field: figures["threshold"]}).save(neural.path)
+        figures["written"] = f"{neural.path} ({field})"
+    _print(figures, as_json, "dev threshold: " + ", ".join(f.name for f in files))
 
 
 @app.command()

@@ -17,16 +17,39 @@ app = typer.Typer(
 
 @app.callback()
 def main(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show retries and fallbacks (the `minos` logger)")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="show retries, fallbacks and the libraries' own "
+                                          "warnings and log lines (the `minos` logger at debug level)")] = False,
 ) -> None:
     import logging
+    import warnings
 
+    logger = logging.getLogger("minos")
     if verbose:
         handler = logging.StreamHandler()
         handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
-        logger = logging.getLogger("minos")
         logger.addHandler(handler)
-        logger.setLevel(logging.INFO)
+        logger.setLevel(logging.DEBUG)
+    shown = warnings.showwarning
+
+    def route(message, category, filename, lineno, file=None, line=None):
+        # Minos' own warnings (a verifier input cut to its context, ...) speak to the user; the libraries'
+        # (transformers' deprecations, ...) are noise on a terminal: debug lines of the `minos` logger
+        if _is_ours(filename):
+            shown(message, category, filename, lineno, file, line)
+        else:
+            logger.debug("%s: %s (%s:%s)", category.__name__, message, filename, lineno)
+
+    warnings.showwarning = route
+
+
+def _is_ours(filename: str) -> bool:
+    """Whether a warning was raised in Minos' own code: under the folder that holds its sub-packages (the
+    package itself when installed, the repository root in an editable install)."""
+    from pathlib import Path
+
+    home = Path(__file__).resolve().parents[1]
+    here = Path(filename).resolve()
+    return any(home / part in here.parents for part in ("core", "verifier", "solver", "training", "cli"))
 
 
 app.add_typer(solve.app)

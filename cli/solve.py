@@ -9,6 +9,7 @@ import typer
 from minos.cli.common import build_configs, fail, solver_options
 
 app = typer.Typer()
+SHOW = ("best", "all", "none")
 
 
 @app.command()
@@ -17,6 +18,8 @@ def solve(
     problem: Annotated[str, typer.Argument(help="the problem text")],
     reference: Annotated[str | None, typer.Option(help="gold answer, to report correctness")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print the result as one JSON object")] = False,
+    show: Annotated[str, typer.Option(help="best: the chosen solution step by step with its scores, then the "
+                                       "candidates table; all: every candidate's steps too; none: the answer line only")] = "best",
     **options,
 ) -> None:
     """Solve one problem. The offline default model (Gemma 3 270M, a base model) is weak at math: for real
@@ -27,6 +30,8 @@ def solve(
     from minos.core.data import MAX_LINE_BYTES
     from rich.console import Console
 
+    if show not in SHOW:
+        fail(f"--show {show!r}: use best, all or none", 2)
     if not problem.strip():
         fail("the problem text is empty", 2)
     if len(problem.encode()) > MAX_LINE_BYTES:
@@ -40,7 +45,7 @@ def solve(
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
         return
-    _show_result(console, result)
+    _show_result(console, result, show, config)
 
 
 async def _run(problem: str, reference: str | None, config, console):
@@ -73,19 +78,44 @@ async def _run(problem: str, reference: str | None, config, console):
             await config.generator.aclose()  # its HTTP clients belong to this event loop
 
 
-def _show_result(console, result) -> None:
+def _show_result(console, result, show: str, config) -> None:
+    from minos.core.votes import chosen_candidate
     from rich.table import Table
 
-    table = Table(title="candidates", show_lines=False)
-    for col in ("#", "answer", "steps", "step scores", "tokens"):
-        table.add_column(col)
-    for i, c in enumerate(result.candidates):
-        scores = " ".join(f"{s:.2f}" for s in c.step_scores) or "-"
-        table.add_row(str(i), str(c.answer), str(len(c.steps)), scores, str(c.usage.completion_tokens))
-    console.print(table)
+    # the verifier's own threshold (chosen on dev data when it was trained), else the search's, else 0.5
+    threshold = getattr(config.verifier, "threshold", None) or config.threshold or 0.5
+    chosen = chosen_candidate(result.candidates, result.answer, config.aggregation)
+    if show == "all":
+        for i, candidate in enumerate(result.candidates):
+            _show_steps(console, f"candidate {i}", candidate, threshold)
+    if show in ("best", "all"):
+        if chosen is not None:
+            _show_steps(console, f"chosen solution (candidate {result.candidates.index(chosen)})", chosen, threshold)
+        table = Table(title="candidates", show_lines=False)
+        for col in ("#", "answer", "steps", "step scores", "tokens"):
+            table.add_column(col)
+        for i, c in enumerate(result.candidates):
+            scores = " ".join(f"{s:.2f}" for s in c.step_scores) or "-"
+            table.add_row(str(i), str(c.answer), str(len(c.steps)), scores, str(c.usage.completion_tokens))
+        console.print(table)
     verdict = "" if result.correct is None else ("  [green]correct[/]" if result.correct else "  [red]wrong[/]")
     console.print(
         f"[bold]answer: {result.answer}[/]  support {result.support:.2f}  strategy {result.strategy}  "
         f"{result.usage.completion_tokens} tokens  {result.seconds:.1f}s{verdict}"
     )
     print(result.answer if result.answer is not None else "")
+
+
+def _show_steps(console, title: str, candidate, threshold: float) -> None:
+    """A solution step by step, each with its verifier score; a step under the threshold is marked."""
+    from rich.markup import escape
+
+    console.print(f"[bold]{title}[/]  (a step scoring under {threshold:.2f} is marked x)")
+    scores = list(candidate.step_scores) + [None] * (len(candidate.steps) - len(candidate.step_scores))
+    for i, (step, score) in enumerate(zip(candidate.steps, scores, strict=True), 1):
+        if score is None or score != score:
+            mark, shown = " ", "  -  "
+        else:
+            mark, shown = ("[red]x[/]" if score < threshold else "[green]✓[/]"), f"{score:.2f}"
+        console.print(f" {mark} [dim]{shown}[/]  [cyan]{i}.[/] {escape(step)}")
+    console.print(f"   answer: [bold]{escape(str(candidate.answer))}[/]")

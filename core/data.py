@@ -222,8 +222,11 @@ def _processbench(row: dict, where: int | str, source: str) -> list[LabelledSolu
     if not -1 <= label < len(steps):
         raise ValueError(f"label {label} is outside -1..{len(steps) - 1}")
     labels = tuple(1.0 if label == -1 or i < label else 0.0 for i in range(len(steps)))
-    problem = Problem(id=str(row.get("id", where)), question=_text(row, "problem"), source=source)
+    problem = Problem(id=str(row.get("id", where)), question=_text(row, "problem"), source=row.get("source") or source)
     meta = {"generator": row.get("generator"), "final_answer_correct": row.get("final_answer_correct")}
+    # the annotator's explanation of the first wrong step (a critique of it) and its error type, where the
+    # row has them (../shared/data/steps rows do); stage 1 turns them into a step-by-step critique
+    meta |= {k: row[k] for k in ("reason", "error_type") if row.get(k) is not None}
     return [LabelledSolution(problem, steps, labels, answer=extract_answer(steps[-1]) if steps else None, meta=meta)]
 
 

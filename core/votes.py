@@ -121,3 +121,12 @@ def vote_is_settled(scores: Sequence[float], classes: Sequence[int], remaining: 
     totals, _ = tally(scores, classes)
     ranked = sorted(totals.values(), reverse=True) + [0.0, 0.0]
     return ranked[0] > ranked[1] + remaining
+
+
+def chosen_candidate(candidates, answer: str | None, how: str = "min"):
+    """The solution a solve stands behind: the best-scored candidate that reached the picked `answer`
+    (None when none did). `minos solve` shows it; `minos serve` replies with it."""
+    from minos.core.answers import answers_equal
+
+    voters = [c for c in candidates if c.answer is not None and answer is not None and answers_equal(c.answer, answer)]
+    return max(voters, key=lambda c: candidate_score(c.step_scores, how)) if voters else None

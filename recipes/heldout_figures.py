@@ -2,25 +2,31 @@
 step wrong) and symbolic figures with the functions `minos eval processbench` calls (running that command
 three times costs two more passes of the PRM over the same rows).
 
-    python recipes/heldout_figures.py default data2/gsm8k_test_sub.jsonl data2/math500_sub.jsonl
-    python recipes/heldout_figures.py prm:runs/cmp/lora/checkpoint-60 data2/dev_b.jsonl --dev data2/dev_a.jsonl
+    # thresholds chosen on the dev selection part (GSM8K-style and MATH-style rows, one threshold for both),
+    # figures on the report part, per source, stored in the checkpoint's minos_verifier.json with --write
+    python recipes/heldout_figures.py prm:runs/prm data/dev_rep_gsm8k.jsonl data/dev_rep_math.jsonl \
+        --dev data/dev_sel_gsm8k.jsonl --dev data/dev_sel_math.jsonl --cache runs/scores --write
+    python recipes/heldout_figures.py default data2/gsm8k_test_110.jsonl        # at the stored thresholds
     python recipes/heldout_figures.py default --rerank runs/gsm8k_test40_sc8.jsonl   # recorded `minos batch` samples
 
-The threshold is the one stored with the verifier, or with --dev the best one on that (dev) file: never
-one picked on the files measured. The best-threshold figure on each measured file is printed too, marked
-as an upper bound. JSON lines go to stdout and, with --out, to a file; the PRM scores are saved beside it.
-With --rerank, recorded samples are reranked (`minos eval rerank`'s figures) by the PRM and by the hybrid
-reading of the same scores.
+The threshold is the one stored with the verifier, or with --dev the one with the best mean F1 over those
+(dev) files, chosen apart for the PRM and the hybrid reading: never one picked on the files measured. The
+best-threshold figure on each measured file is printed too, marked as an upper bound. JSON lines go to
+stdout and, with --out, to a file. --cache keeps each file's PRM scores, so a second run (another threshold,
+another file list) does not score again. With --rerank, recorded samples are reranked (`minos eval
+rerank`'s figures) by the PRM and by the hybrid reading of the same scores.
 """
 
 import argparse
+import hashlib
 import json
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from minos.core.data import load_labelled
 from minos.verifier import load_verifier
-from minos.verifier.evaluate import evaluate_rerank, processbench_metrics, sweep_thresholds
+from minos.verifier.evaluate import best_threshold, by_source, evaluate_rerank, sweep_thresholds
 from minos.verifier.spec import score_items
 from minos.verifier.symbolic import HybridVerifier, SymbolicVerifier
 
@@ -51,11 +57,23 @@ class _Recorded:
         return self.scores
 
 
-def _scored(verifier, path):
+def _scored(spec, neural, path, cache):
+    """(rows, items, PRM scores, hybrid scores, seconds): the PRM runs unless --cache holds this file's scores."""
     rows = load_labelled(path)
     items = [(r.problem.question, list(r.steps)) for r in rows]
+    key = hashlib.sha1(f"{spec}|{Path(path).resolve()}|{Path(path).stat().st_mtime_ns}".encode()).hexdigest()[:16]
+    saved = Path(cache, f"{Path(path).stem}.{key}.json") if cache else None
     start = time.time()
-    return rows, items, verifier.score_batch(items), time.time() - start
+    if saved and saved.exists():
+        prm = json.loads(saved.read_text())["scores"]
+    else:
+        prm = neural().score_batch(items)
+        if saved:
+            saved.parent.mkdir(parents=True, exist_ok=True)
+            saved.write_text(json.dumps({"verifier": spec, "file": str(path), "scores": prm}))
+    seconds = time.time() - start
+    hybrid = HybridVerifier(_Scored(prm)).score_batch(items)  # the same zeroing rule, on the scores in hand
+    return rows, items, prm, hybrid, seconds
 
 
 def main() -> None:
@@ -63,53 +81,70 @@ def main() -> None:
     parser.add_argument("verifier", help="a PRM spec: default, prm:PATH, ...")
     parser.add_argument("files", nargs="*", type=Path)
     parser.add_argument("--rerank", type=Path, action="append", default=[], help="recorded samples to rerank")
-    parser.add_argument("--dev", type=Path, help="pick the threshold on this file instead of the stored one")
-    parser.add_argument("--threshold", type=float, help="this threshold (one picked before, on dev data) instead")
+    parser.add_argument("--dev", type=Path, action="append", default=[],
+                        help="pick the thresholds on these files (best mean F1 over them) instead of the stored ones")
+    parser.add_argument("--threshold", type=float, help="this threshold (one picked before, on dev data) for both readings")
+    parser.add_argument("--write", action="store_true", help="store the --dev thresholds in the checkpoint's minos_verifier.json")
+    parser.add_argument("--cache", type=Path, help="folder for the PRM scores of each file (reused when present)")
     parser.add_argument("--out", type=Path, help="append the JSON lines here")
     args = parser.parse_args()
 
-    neural = load_verifier(args.verifier)
+    loaded = []
+
+    def neural():  # loaded on first need: a run whose scores are all cached never builds the model
+        if not loaded:
+            loaded.append(load_verifier(args.verifier))
+        return loaded[0]
+
     for path in args.rerank:
-        recorded = _Recorded(neural)
+        recorded = _Recorded(neural())
         for reading, verifier in (("prm", recorded), ("hybrid", HybridVerifier(recorded))):
             # `minos eval rerank`'s own harness; the hybrid reading reuses the PRM pass just recorded
             print(json.dumps({"verifier": args.verifier, "file": str(path), "reading": reading} | evaluate_rerank(path, verifier)), flush=True)
-    threshold, source = neural.threshold or 0.5, "stored" if neural.threshold else "0.5"
+    if not args.files and not args.dev:
+        return
     if args.threshold is not None:
-        threshold, source = args.threshold, "given"
+        thresholds, source = {"prm": args.threshold, "hybrid": args.threshold}, "given"
     elif args.dev:
-        rows, _, scores, _ = _scored(neural, args.dev)
-        threshold, source = sweep_thresholds(rows, scores)["threshold"], f"best on {args.dev}"
-    print(f"{args.verifier}: threshold {threshold} ({source})", flush=True)
+        dev = [_scored(args.verifier, neural, path, args.cache) for path in args.dev]
+        thresholds = {reading: best_threshold([(d[0], d[k]) for d in dev])["threshold"] for reading, k in (("prm", 2), ("hybrid", 3))}
+        source = "best mean F1 on " + ", ".join(map(str, args.dev))
+        if args.write:
+            target = neural()
+            target.scheme = replace(target.scheme, threshold=thresholds["prm"], hybrid_threshold=thresholds["hybrid"])
+            target.scheme.save(target.path)
+            print(f"stored in {target.path}/minos_verifier.json", flush=True)
+    else:
+        scheme = neural().scheme
+        prm_t = scheme.threshold or 0.5
+        thresholds, source = {"prm": prm_t, "hybrid": scheme.hybrid_threshold or prm_t}, "stored"
+    print(json.dumps({"verifier": args.verifier, "thresholds": thresholds, "source": source}), flush=True)
     for path in args.files:
-        rows, items, prm, seconds = _scored(neural, path)
-        hybrid = HybridVerifier(_Scored(prm)).score_batch(items)  # the same zeroing rule, on the scores in hand
+        rows, items, prm, hybrid, seconds = _scored(args.verifier, neural, path, args.cache)
         result = {
             "verifier": args.verifier, "file": str(path), "rows": len(rows), "prm_seconds": round(seconds, 1),
             "threshold_source": source,
-            "prm": processbench_metrics(rows, prm, threshold),
-            "hybrid": processbench_metrics(rows, hybrid, threshold),
-            "symbolic": processbench_metrics(rows, score_items(SymbolicVerifier(), items), 0.5),
+            "prm": by_source(rows, prm, thresholds["prm"]),
+            "hybrid": by_source(rows, hybrid, thresholds["hybrid"]),
+            "symbolic": by_source(rows, score_items(SymbolicVerifier(), items), 0.5),
             "prm_upper_bound": {k: v for k, v in sweep_thresholds(rows, prm).items() if k != "sweep"},
             "hybrid_upper_bound": {k: v for k, v in sweep_thresholds(rows, hybrid).items() if k != "sweep"},
             "by_type": {},
         }
         for kind in ("irrelevant", "calculation", "logical", "none"):
-            picked = [i for i, r in enumerate(rows) if (r.meta or {}).get("injected", "none") == kind]
+            picked = [i for i, r in enumerate(rows) if (r.meta or {}).get("injected") == kind]
             if picked:
                 sub = [rows[i] for i in picked]
                 result["by_type"][kind] = {
                     "rows": len(picked),
-                    "prm": processbench_metrics(sub, [prm[i] for i in picked], threshold),
-                    "hybrid": processbench_metrics(sub, [hybrid[i] for i in picked], threshold),
+                    "prm": by_source(sub, [prm[i] for i in picked], thresholds["prm"])["all"],
+                    "hybrid": by_source(sub, [hybrid[i] for i in picked], thresholds["hybrid"])["all"],
                 }
         line = json.dumps(result)
         print(line, flush=True)
         if args.out:
             with args.out.open("a") as f:
                 f.write(line + "\n")
-            scores = args.out.with_name(f"{args.out.stem}.{path.stem}.scores.json")
-            scores.write_text(json.dumps({"verifier": args.verifier, "ids": [r.problem.id for r in rows], "scores": prm}))
 
 
 if __name__ == "__main__":  # the symbolic checker's worker process is spawned: it must not rerun this

@@ -18,7 +18,7 @@ from fastapi import FastAPI, Request  # FastAPI reads the handlers' annotations:
 from fastapi.responses import JSONResponse, StreamingResponse
 from minos.core.steps import join_steps
 from minos.core.types import SolveResult
-from minos.core.votes import candidate_score
+from minos.core.votes import chosen_candidate
 from minos.solver.config import SolverConfig
 from minos.solver.graph import asolve
 
@@ -57,12 +57,9 @@ def _question(body: Any, model_name: str) -> str:
 
 def _reply(result: SolveResult, aggregation: str) -> str:
     """The picked solution: the best-scored candidate that reached the picked answer."""
-    from minos.core.answers import answers_equal
-
-    voters = [c for c in result.candidates if c.answer is not None and answers_equal(c.answer, result.answer)]
-    if not voters:
+    best = chosen_candidate(result.candidates, result.answer, aggregation)
+    if best is None:
         return "I could not find an answer." if result.answer is None else f"The answer is {result.answer}."
-    best = max(voters, key=lambda c: candidate_score(c.step_scores, aggregation))
     return join_steps(best.steps)
 
 

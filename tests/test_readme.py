@@ -1,9 +1,12 @@
-"""Every Python block of the README runs here, against a scripted OpenAI-compatible server on loopback
-(the README's `http://localhost:8000/v1` is pointed at it), so the documented embedding cannot drift."""
+"""Every Python block of the README runs here as a plain script in a fresh process, against a scripted
+OpenAI-compatible server on loopback (the README's `http://localhost:8000/v1` is pointed at it), so the
+documented embedding cannot drift."""
 
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -31,14 +34,29 @@ def test_the_readme_has_python_blocks():
     assert len(BLOCKS) >= 1
 
 
+# appended to the embedding example: the documented calls gave the right answer
+_CHECKS = """
+assert out["answer"] == "84", out["answer"]
+assert tool.invoke({"problem": "What is 6 * 7?"}).startswith("42 (support")
+print("CHECKED")
+"""
+
+
+@pytest.mark.parametrize("verifier", ["symbolic", pytest.param("hybrid:default", marks=pytest.mark.gguf)])
 @pytest.mark.parametrize("block", BLOCKS, ids=[f"block{i}" for i in range(len(BLOCKS))])
-def test_readme_python_block_runs(block):
+def test_readme_python_block_runs_as_a_plain_script(block, verifier, tmp_path):
+    """As a user runs it: saved as a file with no main guard, run by `python FILE` in a fresh process. The
+    symbolic checker's worker must not re-run the script (a spawned multiprocessing child did: the
+    top-level code ran twice and the pool broke), whichever verifier uses it."""
     with json_server(_arithmetic) as url:
-        namespace: dict = {}
-        exec(compile(block.replace("http://localhost:8000/v1", url), str(README), "exec"), namespace)
-        if "graph" in namespace:  # the embedding example: the documented calls gave the right answer
-            assert namespace["out"]["answer"] == "84"
-            assert namespace["tool"].invoke({"problem": "What is 6 * 7?"}).startswith("42 (support")
+        script = block.replace("http://localhost:8000/v1", url).replace('load_verifier("symbolic")', f'load_verifier("{verifier}")')
+        embedding = "graph" in block
+        path = tmp_path / "embed.py"
+        path.write_text('print("TOP-LEVEL")\n' + script + (_CHECKS if embedding else ""))
+        done = subprocess.run([sys.executable, str(path)], cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.count("TOP-LEVEL") == 1, done.stdout
+    assert not embedding or "CHECKED" in done.stdout
 
 
 def test_the_readme_graph_is_the_compiled_graph():

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import torch
 from minos.core.models import load_tokenizer
 from minos.core.types import LabelledSolution
+from minos.training.real import until_first_error
 from minos.training.settings import ModelArguments, last_checkpoint, load_trainable
 from minos.verifier.neural import accepts_logits_to_keep
 from minos.verifier.scheme import PRESETS, StepTagScheme
@@ -170,6 +171,8 @@ def train_reward(rows: list[LabelledSolution], config: RewardConfig, scheme: Ste
 
     config.check_model()
     scheme = replace(scheme or PRESETS["minos"], mode=config.mode)
+    if config.until_first_error and config.mode == "prm":
+        rows = [until_first_error(r) for r in rows]
     tokenizer = load_tokenizer(config.model_name_or_path)
     examples = [e for e in (encode_example(r, tokenizer, scheme, config.max_length) for r in rows) if e]
     if len(examples) < 2:

@@ -20,6 +20,9 @@ class ModelArguments:
         "help": "partial unfreezing: train only the top N transformer blocks and the final norm, the rest frozen "
         "(0: the final norm alone, a linear head on frozen features); -1 trains every weight (or LoRA)"})
     resume: bool = field(default=False, metadata={"help": "go on from the newest complete checkpoint-N in output_dir"})
+    until_first_error: bool = field(default=False, metadata={
+        "help": "train on the steps up to the first wrong one only: real labelled solutions (ProcessBench rows) "
+        "leave the later steps unlabelled; injected rows label them (accumulation)"})
     # Trainer fields whose defaults differ here (a CPU-sized batch; runs reproducible from seed 0)
     per_device_train_batch_size: int = field(default=4, metadata={"help": "global batch = this x devices x accumulation"})
     seed: int = field(default=0, metadata={"help": "data order and initialisation"})

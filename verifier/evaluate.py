@@ -32,24 +32,76 @@ def processbench_metrics(samples: list[LabelledSolution], scores: list[list[floa
     f1 = 2 * error_acc * correct_acc / (error_acc + correct_acc) if error_acc + correct_acc else 0.0
     return {
         "threshold": threshold, "error_acc": error_acc, "correct_acc": correct_acc, "f1": f1,
-        "erroneous": err_total, "correct": ok_total,
+        "erroneous": err_total, "correct": ok_total, "auroc": step_auroc(samples, scores),
     }
+
+
+def step_auroc(samples: list[LabelledSolution], scores: list[list[float]]) -> float | None:
+    """How well the step scores rank, whatever the threshold: the chance that a right step (one before the
+    first error, or any step of a right solution) scores above a first wrong step, over every such pair
+    in the set (ties count half). None when the set lacks either kind."""
+    right, wrong = [], []
+    for sample, row in zip(samples, scores, strict=True):
+        k = sample.first_error
+        usable = [s for s in row[: len(sample.steps) if k < 0 else k + 1] if s == s]  # NaN: a step cut off unread
+        if k < 0:
+            right += usable
+        elif len(usable) == k + 1:
+            right += usable[:k]
+            wrong.append(usable[k])
+    if not right or not wrong:
+        return None
+    # rank statistic (Mann-Whitney U) in O(n log n): sort once, average ranks over ties
+    values = sorted([(s, 0) for s in wrong] + [(s, 1) for s in right])
+    rank_sum, i = 0.0, 0
+    while i < len(values):
+        j = i
+        while j < len(values) and values[j][0] == values[i][0]:
+            j += 1
+        rank_sum += sum(1 for _, kind in values[i:j] if kind == 1) * (i + j + 1) / 2
+        i = j
+    n_right, n_wrong = len(right), len(wrong)
+    return (rank_sum - n_right * (n_right + 1) / 2) / (n_right * n_wrong)
+
+
+def by_source(samples: list[LabelledSolution], scores: list[list[float]], threshold: float) -> dict[str, dict]:
+    """`processbench_metrics` for each source of the rows (`problem.source`: a ProcessBench row's `source`
+    field, else the file's name), then for all of them together."""
+    groups: dict[str, list[int]] = {}
+    for i, sample in enumerate(samples):
+        groups.setdefault(sample.problem.source or "?", []).append(i)
+    out = {name: processbench_metrics([samples[i] for i in idx], [scores[i] for i in idx], threshold) for name, idx in sorted(groups.items())}
+    return out | {"all": processbench_metrics(samples, scores, threshold)}
+
+
+THRESHOLDS = [round(0.01 * i, 2) for i in range(1, 100)]
 
 
 def sweep_thresholds(samples, scores, thresholds=None) -> dict:
     """The metrics at the threshold with the best F1 (ties: the lower threshold)."""
-    thresholds = thresholds or [round(0.05 * i, 2) for i in range(1, 20)]
-    results = [processbench_metrics(samples, scores, t) for t in thresholds]
-    best = max(results, key=lambda r: (r["f1"], -r["threshold"]))
-    return best | {"sweep": [{"threshold": r["threshold"], "f1": r["f1"]} for r in results]}
+    return best_threshold([(samples, scores)], thresholds)
+
+
+def best_threshold(sets: list[tuple[list[LabelledSolution], list[list[float]]]], thresholds=None) -> dict:
+    """The threshold with the best mean F1 over several labelled sets (e.g. GSM8K-style and MATH-style dev
+    rows: one threshold has to serve both, so neither set's size decides it alone); ties: the lower one.
+    With one set, its metrics at that threshold; with several, each set's metrics under `sets`."""
+    thresholds = thresholds or THRESHOLDS
+    results = [[processbench_metrics(samples, scores, t) for samples, scores in sets] for t in thresholds]
+    mean = [sum(r["f1"] for r in per_set) / len(per_set) for per_set in results]
+    best = max(range(len(thresholds)), key=lambda i: (mean[i], -thresholds[i]))
+    head = results[best][0] if len(sets) == 1 else {"threshold": thresholds[best], "f1": mean[best], "sets": results[best]}
+    return head | {"sweep": [{"threshold": t, "f1": f} for t, f in zip(thresholds, mean, strict=True)]}
 
 
 def evaluate_processbench(
-    path: str | Path, verifier, *, threshold: float | None = None, sweep: bool = False, on_error="raise"
+    path: str | Path, verifier, *, threshold: float | None = None, sweep: bool = False, on_error="raise",
+    per_source: bool = False,
 ) -> dict:
     """ProcessBench metrics at `threshold`, else at the verifier's own (chosen on a dev split when it was
     trained, stored in minos_verifier.json), else 0.5. `sweep` reports the best threshold instead: that
-    figure is tuned on the data it is measured on, so it is an upper bound, not a result."""
+    figure is tuned on the data it is measured on, so it is an upper bound, not a result. `per_source`:
+    the metrics of each source in the file and of all rows (`by_source`)."""
     from minos.core.data import load_labelled
     from minos.verifier.spec import score_items
 
@@ -59,6 +111,8 @@ def evaluate_processbench(
         return sweep_thresholds(samples, scores)
     if threshold is None:
         threshold = getattr(verifier, "threshold", None) or 0.5
+    if per_source:
+        return by_source(samples, scores, threshold)
     return processbench_metrics(samples, scores, threshold)
 
 

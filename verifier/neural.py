@@ -24,6 +24,17 @@ def accepts_logits_to_keep(model) -> bool:
     return "logits_to_keep" in inspect.signature(base.forward).parameters
 
 
+def cpu_has_bf16() -> bool:
+    """Whether this CPU multiplies bfloat16 natively (oneDNN's own check); elsewhere bfloat16 is emulated,
+    slower than float32."""
+    import torch
+
+    try:
+        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
+    except (AttributeError, RuntimeError):
+        return False
+
+
 class NeuralVerifier:
     """Scores steps with a PRM (or only the final step with an ORM) read at the step tags."""
 
@@ -38,6 +49,7 @@ class NeuralVerifier:
         device: str | None = None,
         model=None,
         tokenizer=None,
+        precision: str = "auto",
     ) -> None:
         import torch
         from minos.core.models import base_of, load_tokenizer
@@ -66,6 +78,12 @@ class NeuralVerifier:
             else:
                 model = _load_checkpoint(path, scheme.head, dtype)
         self.model = model.to(self.device).eval()
+        # float32 weights, matrix products in bfloat16 where the CPU does them natively (AVX-512 BF16 / AMX:
+        # about 2x the tokens a second here, step scores within 0.02 of float32); on a GPU the weights are
+        # bfloat16 already
+        if precision not in ("auto", "float32", "bfloat16"):
+            raise ValueError(f"precision must be auto, float32 or bfloat16, not {precision!r}")
+        self.autocast = self.device == "cpu" and (precision == "bfloat16" or (precision == "auto" and cpu_has_bf16()))
         self.tag_id, self.good_id, self.bad_id = scheme.token_ids(self.tokenizer)
         self._head_at_tags = scheme.head == "lm" and accepts_logits_to_keep(self.model)
         self._lock = threading.Lock()
@@ -120,7 +138,7 @@ class NeuralVerifier:
                 keep = sorted({p for ps in positions for p in ps})
                 kwargs["logits_to_keep"] = torch.tensor(keep, device=self.device)
                 column = {p: j for j, p in enumerate(keep)}
-            with self._lock, torch.inference_mode():
+            with self._lock, torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.autocast):
                 logits = self.model(input_ids=input_ids, attention_mask=mask, **kwargs).logits.float()
             if self.scheme.head == "token_classification":
                 probs = logits.softmax(-1)[..., 1]

@@ -33,6 +33,9 @@ class StepTagScheme:
     # the step-score threshold chosen on a dev split when the checkpoint was made (a step under it is an
     # error); `minos eval processbench` uses it when given none, so no one tunes on the test split
     threshold: float | None = None
+    # the same, for the hybrid reading (steps the symbolic checker proves wrong set to 0): zeroing moves the
+    # best threshold, so it is chosen on dev with that reading
+    hybrid_threshold: float | None = None
     question_join: str = "\n"  # between the question and the first step (Math-Shepherd's card: " ")
     step_prefix: str = ""  # before step i, unless the step has one already (Math-Shepherd: "Step {i}: ")
     turns: bool = False  # RLHFlow: one user turn per step, each answered `good` by the assistant

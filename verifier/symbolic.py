@@ -54,9 +54,10 @@ def _to_number(expr: str) -> Fraction | None:
         return None
     try:
         value = sympy.sympify(text, rational=True)
-    except (sympy.SympifyError, SyntaxError, TypeError, ZeroDivisionError):
+    except Exception:  # sympify raises many kinds on odd text (SyntaxError, TypeError, TokenError, ...)
         return None
-    if not value.is_Rational:
+    # "4 * ()" (a `\text{...}` removed from inside brackets) parses to a tuple, not a number
+    if not isinstance(value, sympy.Basic) or not value.is_Rational:
         return None
     return Fraction(int(value.p), int(value.q))
 
@@ -181,8 +182,17 @@ STEP_TIMEOUT_S = 2.0
 _checker = DeadlineWorker()
 
 
+def _status(step: str) -> Status:
+    """`check_step(step).status`, and "unknown" when the check itself fails: a checker's bug on one odd step
+    must never end a solve, a batch or an evaluation."""
+    try:
+        return check_step(step).status
+    except Exception:
+        return "unknown"
+
+
 def _statuses(steps: list[str]) -> list[Status]:
-    return [check_step(step).status for step in steps]
+    return [_status(step) for step in steps]
 
 
 def bounded_statuses(steps: list[str], timeout: float = STEP_TIMEOUT_S, *, check=_statuses) -> list[Status]:
@@ -211,7 +221,9 @@ class HybridVerifier:
     def __init__(self, neural) -> None:
         self.neural = neural
         self.name = f"hybrid:{neural.name}"
-        self.threshold = getattr(neural, "threshold", None)
+        scheme = getattr(neural, "scheme", None)
+        own = getattr(scheme, "hybrid_threshold", None)  # chosen on dev with this reading, where stored
+        self.threshold = own if own is not None else getattr(neural, "threshold", None)
 
     def score(self, question: str, solutions) -> list[list[float]]:
         return self.score_batch([(question, steps) for steps in solutions])

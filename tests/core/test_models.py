@@ -37,3 +37,21 @@ def test_adapter_base_resolves_through_the_same_rule(converted, tmp_path):
     (adapter / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": "/gone/gemma3-270m"}))
     assert models.base_of(adapter) == str(converted)
     assert models.base_of(tmp_path) is None  # not an adapter folder
+
+
+def test_the_one_time_conversion_says_so_once(monkeypatch, tmp_path, caplog):
+    """The first use converts the GGUF (about 40 s) and says so in one line; later uses read the cache silently."""
+    from minos.core import models
+
+    def convert(target):
+        target.mkdir(parents=True)
+        (target / "config.json").write_text("{}")
+
+    monkeypatch.setenv("MINOS_CACHE", str(tmp_path))
+    monkeypatch.setattr(models, "_convert", convert)
+    with caplog.at_level("DEBUG", logger="minos"):
+        first = models.default_model_path()
+        second = models.default_model_path()
+    assert first == second == tmp_path / "models" / "gemma3-270m"
+    (line,) = [r.getMessage() for r in caplog.records]
+    assert line.startswith("converting the bundled Gemma 3 270M GGUF") and "once per machine" in line

@@ -77,3 +77,15 @@ def test_minos_solve_runs_offline_on_the_default(tmp_path):
     # of the symbolic checker alone
     scores = [s for c in result["candidates"] for s in c["step_scores"]]
     assert scores and any(s not in (0.0, 0.5, 1.0) for s in scores)
+
+
+def test_loading_llamacpp_writes_nothing_to_the_terminal(capfd, caplog):
+    """llama.cpp's log lines ("llama_kv_cache_iswa: using full-size SWA cache ...") go to the `minos` logger
+    at debug level, not to the caller's stderr (they were printed whatever `verbose` said)."""
+    from minos.solver.generators.llamacpp_local import LlamaCppGenerator
+
+    with caplog.at_level("DEBUG", logger="minos"):
+        LlamaCppGenerator(n_ctx=256, threads=1)
+    out, err = capfd.readouterr()
+    assert "llama" not in out + err
+    assert any("llama.cpp: llama_kv_cache" in r.getMessage() for r in caplog.records)

@@ -5,7 +5,14 @@ vLLM's pooling API as documented for vLLM v0.18 (`POST /pooling`, task `token_cl
 import pytest
 from minos.core.types import LabelledSolution, Problem
 from minos.verifier import load_verifier
-from minos.verifier.evaluate import processbench_metrics, rerank_metrics, sweep_thresholds
+from minos.verifier.evaluate import (
+    best_threshold,
+    by_source,
+    processbench_metrics,
+    rerank_metrics,
+    step_auroc,
+    sweep_thresholds,
+)
 
 from tests.servers import json_server
 
@@ -57,7 +64,48 @@ def test_processbench_metrics():
     assert (m["error_acc"], m["correct_acc"]) == (0.5, 0.5)
     assert m["f1"] == pytest.approx(0.5)
     best = sweep_thresholds(samples, scores)
-    assert best["f1"] >= m["f1"] and best["threshold"] == pytest.approx(0.35)
+    # the grid is 0.01 wide: the lowest threshold that flags step 2 of the first row (0.3) and not 0.4
+    assert best["f1"] >= m["f1"] and best["threshold"] == pytest.approx(0.31)
+
+
+@pytest.mark.parametrize(
+    ("labels", "scores", "expected"),
+    [
+        # first wrong steps all below every right step: perfect ranking
+        ([1, -1], [[0.9, 0.1, 0.05], [0.8, 0.7, 0.6]], 1.0),
+        # the first wrong step above every right one: the worst ranking
+        ([1, -1], [[0.2, 0.9, 0.0], [0.3, 0.1, 0.2]], 0.0),
+        # ties count half: one wrong step (0.5) against right steps 0.5 and 0.9
+        ([1], [[0.5, 0.5, 0.0]], 0.5),
+        ([1, -1], [[0.5, 0.5, 0.0], [0.9, 0.9, 0.9]], 0.875),
+        # steps after the first error are not ranked (their labels are unknown in real data)
+        ([0, -1], [[0.2, 0.99, 0.99], [0.9, 0.9, 0.9]], 1.0),
+        # a set without a wrong step (or without a right one) has no AUROC
+        ([-1], [[0.9, 0.9, 0.9]], None),
+        ([0], [[0.1, 0.2, 0.3]], None),
+    ],
+)
+def test_step_auroc(labels, scores, expected):
+    samples = [_sample(k) for k in labels]
+    got = step_auroc(samples, scores)
+    assert got == (None if expected is None else pytest.approx(expected))
+    if expected is not None:
+        assert processbench_metrics(samples, scores, 0.5)["auroc"] == pytest.approx(expected)
+
+
+def test_best_threshold_balances_sets_and_by_source():
+    # set A wants a high threshold (its wrong step scores 0.6), set B a low one (its right solution 0.4)
+    a = ([_sample(0), _sample(-1)], [[0.6, 0.9, 0.9], [0.95, 0.95, 0.95]])
+    b = ([_sample(1), _sample(-1)], [[0.9, 0.1, 0.9], [0.4, 0.9, 0.9]])
+    alone = sweep_thresholds(*a)["threshold"]
+    both = best_threshold([a, b])
+    assert alone == pytest.approx(0.61)
+    # one threshold for both: 0.11..0.40 gets B right and misses A's error, 0.61..0.90 the reverse (a tie)
+    assert both["threshold"] == pytest.approx(0.11) and len(both["sets"]) == 2
+    assert both["f1"] == pytest.approx((0.0 + 1.0) / 2)
+    mixed = [LabelledSolution(Problem("x", "q", source=src), s.steps, s.labels) for src, s in zip("ab", a[0], strict=True)]
+    report = by_source(mixed, a[1], 0.5)
+    assert set(report) == {"a", "b", "all"} and report["all"]["erroneous"] == 1 and report["b"]["correct"] == 1
 
 
 def test_rerank_metrics():

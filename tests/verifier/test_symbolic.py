@@ -80,6 +80,10 @@ from minos.verifier.symbolic import HybridVerifier, SymbolicVerifier
         ("So, Suzzane has $32 - $20 = $300 left.", "wrong", "$32 - $20 = 12, not $300"),
         # ...while a wrong claim beside them is still caught
         ("he had 5 - 1 = 3 hours left", "wrong", "5 - 1 = 4, not 3"),
+        # a real held-out step that crashed the checker: `\text{}` inside brackets left "4 * ()", a tuple to sympy
+        ("\\[ 4 \\times (\\text{number of planet cards}) = 2010 \\]\n"
+         "\\[ \\text{number of planet cards} = \\frac{2010}{4} = 502.5 \\]", "ok", ""),
+        ("\\( 3 \\times (\\text{cost}) = 12 \\)", "unknown", ""),
     ],
 )
 def test_check_step(step, status, reason):
@@ -138,3 +142,46 @@ def test_a_runaway_check_is_cut_at_its_deadline_and_read_as_unknown():
     statuses = symbolic.bounded_statuses(["2 + 2 = 5", "RUNAWAY", "3 * 3 = 9"], timeout=1.0, check=_runaway)
     assert statuses == ["wrong", "unknown", "ok"]
     assert time.monotonic() - started < 20  # the worker is killed, not waited for
+
+
+def _crashes(steps):
+    """Runs in the checker's worker process: a check that raises on the step "CRASH"."""
+    from minos.verifier.symbolic import _status
+
+    def boom(step):
+        raise AttributeError("'tuple' object has no attribute 'is_Rational'")
+
+    return [_status(s) if s != "CRASH" else _guarded(boom, s) for s in steps]
+
+
+def _guarded(check, step):
+    from minos.verifier import symbolic
+
+    original = symbolic.check_step
+    symbolic.check_step = check
+    try:
+        return symbolic._status(step)
+    finally:
+        symbolic.check_step = original
+
+
+def test_an_error_inside_one_check_reads_that_step_as_unknown():
+    """A bug of the checker on one odd step scores that step unknown; the others keep their verdicts and
+    nothing is raised to the solve, batch or evaluation."""
+    from minos.verifier import symbolic
+
+    assert symbolic.bounded_statuses(["2 + 2 = 5", "CRASH", "3 * 3 = 9"], check=_crashes) == ["wrong", "unknown", "ok"]
+
+
+def test_a_worker_function_that_raises_is_reported_and_the_worker_lives_on():
+    from minos.core.worker import DeadlineWorker, WorkerError
+
+    worker = DeadlineWorker()
+    with pytest.raises(WorkerError, match="ZeroDivisionError"):
+        worker.run(_divide, 0, timeout=30, default=None)
+    assert worker.run(_divide, 4, timeout=30, default=None) == 0.25
+    worker.close()
+
+
+def _divide(x):
+    return 1 / x

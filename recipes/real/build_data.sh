@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Data for the shipped verifier (issue 18): real model-written solutions first.
+#
+#   bash recipes/real/build_data.sh [SHARED_DATA_DIR] [OUT_DIR]
+#
+# Writes OUT/inj_gsm.jsonl (errors injected into the first 400 GSM8K train problems, with templated critiques:
+# a fifth of the stage-2 mix beside the 6,012 real rows of steps/train.jsonl) and the dev split by problem:
+# dev_sel_* (threshold, mix, checkpoint are chosen here) and dev_rep_* (figures are reported here, at the
+# threshold fixed on dev_sel), each in a GSM8K-style file (every mr-gsm8k and parc-gsm8k row of its problems)
+# and a MATH-style one (parc-math, mr-ben, and the first 300 prmbench rows of its problems).
+set -euo pipefail
+SRC=${1:-../shared/data} OUT=${2:-data}
+mkdir -p "$OUT"
+head -n 400 "$SRC/gsm8k/train.jsonl" > "$OUT/gsm8k_train400.jsonl"
+minos data inject "$OUT/gsm8k_train400.jsonl" -o "$OUT/inj_gsm.jsonl"
+python - "$SRC/steps/dev.jsonl" "$OUT" <<'PY'
+import json, sys, zlib
+src, out = sys.argv[1], sys.argv[2]
+GSM8K_STYLE = {"mr-gsm8k", "parc-gsm8k"}
+parts, prmbench = {}, {}
+for line in open(src, encoding="utf-8"):
+    row = json.loads(line)
+    part = "dev_sel" if zlib.crc32(row["problem"].encode()) % 2 == 0 else "dev_rep"
+    if row["source"] == "prmbench":
+        if prmbench.get(part, 0) >= 300:
+            continue
+        prmbench[part] = prmbench.get(part, 0) + 1
+    style = "gsm8k" if row["source"] in GSM8K_STYLE else "math"
+    parts.setdefault(f"{part}_{style}", []).append(line)
+for name, lines in sorted(parts.items()):
+    with open(f"{out}/{name}.jsonl", "w", encoding="utf-8") as f:
+        f.writelines(lines)
+    print(name, len(lines), "rows")
+PY
