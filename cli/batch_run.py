@@ -63,6 +63,21 @@ def _row_at(handle, offset: int) -> dict:
     return json.loads(handle.readline())
 
 
+def _share_groups(strategies: list[str], configs: dict) -> list[list[str]]:
+    """The strategies to run, grouped so that each group draws once: the first of a group solves, the
+    others vote on its candidates (`shares_draw`). Search strategies and greedy stay alone."""
+    from minos.solver.graph import shares_draw
+
+    groups: list[list[str]] = []
+    for strategy in strategies:
+        home = next((g for g in groups if shares_draw(configs[g[0]], configs[strategy])), None)
+        if home is None:
+            groups.append([strategy])
+        else:
+            home.append(strategy)
+    return groups
+
+
 def shard_of(problem_id: str, shards: int) -> int:
     """A stable share of a problem id among `shards` (the same on every machine and Python run)."""
     return zlib.crc32(problem_id.encode("utf-8")) % shards
@@ -79,6 +94,7 @@ async def run_batch(
     problem's input position (`index`); with `shard=(i, k)` only the problems of share i of k are solved.
     """
     from minos.solver import asolve
+    from minos.solver.graph import revote
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     # keep what is finished (a torn last line and failed rows are dropped, so --resume retries failures)
@@ -93,13 +109,16 @@ async def run_batch(
         for index, problem in enumerate(problems):
             if shard is not None and shard_of(problem.id, shard[1]) != shard[0]:
                 continue
+            missing = []
             for strategy in configs:
                 key = (problem.id, strategy)
                 if key in order:
                     continue  # a repeated id is solved once
                 order[key] = None
                 if key not in offsets:
-                    yield index, problem, strategy
+                    missing.append(strategy)
+            for group in _share_groups(missing, configs):
+                yield index, problem, group
 
     work = todo()  # shared by the workers; each pulls the next pair when it is free
 
@@ -109,11 +128,16 @@ async def run_batch(
     ) as progress:
         task = progress.add_task("solve", total=None, acc="")
 
-        async def one(index: int, problem, strategy: str) -> None:
+        async def one(index: int, problem, group: list[str]) -> None:
             started = time.perf_counter()
+            strategy = group[0]
             try:
                 result = await asolve(problem.question, configs[strategy], reference=problem.reference, problem_id=problem.id)
-                row = {**result.to_dict(), "index": index}
+                rows = [{**result.to_dict(), "index": index}]
+                # the other strategies of the group vote on the same candidates: one draw, one scoring pass
+                for other in group[1:]:
+                    voted = await asyncio.to_thread(revote, result, configs[other])
+                    rows.append({**voted.to_dict(), "index": index, "drawn_by": strategy})
                 unreachable.clear()
             except Exception as exc:  # one failed problem is recorded; the run goes on
                 dead = _unreachable(exc)
@@ -124,23 +148,29 @@ async def run_batch(
                         for other in workers:  # problems still waiting on the dead server: left for --resume
                             if other is not asyncio.current_task():
                                 other.cancel()
-                row = {
-                    "id": problem.id, "index": index, "problem": problem.to_dict(), "strategy": strategy, "answer": None,
-                    "correct": None, "error": f"{type(exc).__name__}: {exc}",
-                    "seconds": time.perf_counter() - started,
-                }
+                for failed in group:
+                    write({
+                        "id": problem.id, "index": index, "problem": problem.to_dict(), "strategy": failed, "answer": None,
+                        "correct": None, "error": f"{type(exc).__name__}: {exc}",
+                        "seconds": time.perf_counter() - started,
+                    })
+                return
+            for row in rows:
+                write(row)
+
+        def write(row: dict) -> None:
             # one write of one whole line, from the loop thread: lines never interleave or tear on Ctrl-C
-            offsets[(problem.id, strategy)] = sink.tell()
+            offsets[(row["id"], row["strategy"])] = sink.tell()
             sink.write(_line(row))
             sink.flush()
             tally.add(row)
             progress.update(task, advance=1, acc=tally.progress())
 
         async def worker() -> None:
-            for index, problem, strategy in work:
+            for index, problem, group in work:
                 if stop.is_set():
                     return  # left for --resume
-                await one(index, problem, strategy)
+                await one(index, problem, group)
 
         workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
         try:

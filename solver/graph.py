@@ -52,6 +52,35 @@ def _score_of(config: SolverConfig, candidate: Candidate) -> float:
     return candidate_score(candidate.step_scores, config.aggregation)
 
 
+def _voters(pool: list[Candidate]) -> list[Candidate]:
+    """The candidates that vote: the finished ones (all of them when none finished)."""
+    return [c for c in pool if c.finished] or pool
+
+
+def _pick(config: SolverConfig, voters: list[Candidate], classes):
+    return STRATEGIES[config.strategy].pick([c.answer for c in voters], [_score_of(config, c) for c in voters], classes)
+
+
+def shares_draw(a: SolverConfig, b: SolverConfig) -> bool:
+    """Whether a solve under `b` would draw exactly the candidates a solve under `a` drew, so it can vote on
+    them instead of drawing again: both draw whole solutions in one round, with every other setting equal."""
+    sample = [STRATEGIES[c.strategy] for c in (a, b)]
+    return (
+        all(s.mode == "sample" and not s.single for s in sample)
+        and a.rounds == b.rounds == 1  # with rounds, when drawing stops depends on the strategy's vote
+        and dataclasses.replace(a, strategy=b.strategy) == b
+    )
+
+
+def revote(result: SolveResult, config: SolverConfig) -> SolveResult:
+    """The answer `config`'s strategy picks from the candidates of a finished solve (scores included):
+    the result a solve under `config` returns when it shares that solve's draw (`shares_draw`)."""
+    voters = _voters(list(result.candidates))
+    pick = _pick(config, voters, answer_classes([c.answer for c in voters]))
+    correct = None if result.problem.reference is None else answers_equal(pick.answer, result.problem.reference)
+    return dataclasses.replace(result, answer=pick.answer, support=pick.support, strategy=config.strategy, correct=correct)
+
+
 _LOOP: asyncio.AbstractEventLoop | None = None
 _LOOP_LOCK = threading.Lock()
 
@@ -201,11 +230,9 @@ def build_graph(config: SolverConfig, *, checkpointer=None):
         return {"live": [live[k] for k in order], "subtree": subtree} | _event("resampled", branches=len(order))
 
     async def vote(state: SolveState) -> dict[str, Any]:
-        pool = state.get("finished", []) + state.get("live", [])
-        voters = [c for c in pool if c.finished] or pool
-        answers = [c.answer for c in voters]
-        classes = await asyncio.to_thread(answer_classes, answers)
-        pick = strategy.pick(answers, [_score_of(config, c) for c in voters], classes)
+        voters = _voters(state.get("finished", []) + state.get("live", []))
+        classes = await asyncio.to_thread(answer_classes, [c.answer for c in voters])
+        pick = _pick(config, voters, classes)
         return {"answer": pick.answer, "support": pick.support} | _event(
             "voted", answer=pick.answer, support=pick.support, voters=len(voters)
         )

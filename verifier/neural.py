@@ -24,6 +24,40 @@ def accepts_logits_to_keep(model) -> bool:
     return "logits_to_keep" in inspect.signature(base.forward).parameters
 
 
+def merged_adapter(path: str | Path) -> Path:
+    """A LoRA adapter merged into its base, saved once per machine under the Minos cache (keyed by the
+    adapter's bytes) and read from there after: loading the merged copy skips building the base, wrapping
+    it and merging, the slowest part of a verifier's start."""
+    import hashlib
+    import shutil
+    import tempfile
+
+    from minos.core.models import base_of, cache_dir
+
+    digest = hashlib.sha1()
+    for name in ("adapter_config.json", "adapter_model.safetensors", "adapter_model.bin"):
+        if Path(path, name).exists():
+            digest.update(Path(path, name).read_bytes())
+    target = cache_dir() / "merged" / digest.hexdigest()[:16]
+    if (target / "config.json").exists():
+        return target
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base_of(path)), str(path)).merge_and_unload()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".merging."))
+    try:
+        model.save_pretrained(staging)
+        try:
+            staging.rename(target)  # atomic: a crash never leaves a half-written copy
+        except OSError:  # another process won the race
+            pass
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
 def cpu_has_bf16() -> bool:
     """Whether this CPU multiplies bfloat16 natively (oneDNN's own check); elsewhere bfloat16 is emulated,
     slower than float32."""
@@ -69,12 +103,8 @@ class NeuralVerifier:
         self.tokenizer = tokenizer or load_tokenizer(path)
         dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
         if model is None:
-            base = base_of(path)
-            if base is not None:  # a LoRA adapter (the shipped default is one): merged into its base once
-                from peft import PeftModel
-
-                model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base, dtype=dtype), str(path))
-                model = model.merge_and_unload()
+            if base_of(path) is not None:  # a LoRA adapter (the shipped default is one)
+                model = AutoModelForCausalLM.from_pretrained(merged_adapter(path), dtype=dtype)
             else:
                 model = _load_checkpoint(path, scheme.head, dtype)
         self.model = model.to(self.device).eval()

@@ -113,6 +113,9 @@ def test_tag_loss_is_soft_cross_entropy_at_tags_only(keep):
     p3 = torch.tensor([0.0, 1.0]).log_softmax(-1)
     expected = -((p1[0]) + (0.25 * p3[0] + 0.75 * p3[1])) / 2
     assert torch.allclose(tag_loss(pair, y), expected)
+    # bad_weight 3: the soft 0.25 tag weighs 0.25 + 3 * 0.75 = 2.5 against 1 for the right one
+    weighted = -(1.0 * p1[0] + 2.5 * (0.25 * p3[0] + 0.75 * p3[1])) / 3.5
+    assert torch.allclose(tag_loss(pair, y, bad_weight=3.0), weighted)
 
 
 @pytest.mark.parametrize(
