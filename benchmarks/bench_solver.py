@@ -145,8 +145,51 @@ def _batch(url: str, quick: bool) -> list[list]:
     return rows
 
 
+_BREAKDOWN = """
+import json, sys, time
+t0 = time.perf_counter()
+import torch, transformers  # noqa: F401 - what a solve with the default verifier imports
+from minos.solver import SolverConfig, solve
+from minos.solver.generators import load_generator
+from minos.verifier import load_verifier
+t1 = time.perf_counter()
+generator = load_generator("default")
+t2 = time.perf_counter()
+verifier = load_verifier("hybrid:default")
+t3 = time.perf_counter()
+from minos.solver.graph import asolve, wait_for
+seconds = {"generator": 0.0, "verifier": 0.0}
+def note(event):
+    seconds["generator"] += event.get("generator_seconds", 0.0)
+    seconds["verifier"] += event.get("verifier_seconds", 0.0)
+config = SolverConfig(generator=generator, verifier=verifier, n=4)
+result = wait_for(asolve(sys.argv[1], config, on_event=note))
+t4 = time.perf_counter()
+print(json.dumps({"imports": t1 - t0, "generator load": t2 - t1, "verifier load": t3 - t2,
+                  "sampling": seconds["generator"], "scoring": seconds["verifier"], "solve": t4 - t3, "total": t4 - t0}))
+"""
+QUESTION = ("Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. "
+            "How many clips did Natalia sell altogether in April and May?")
+
+
+def breakdown() -> None:
+    """A warm offline solve (defaults, n=4), in a fresh process each: where its seconds go, and the wall time
+    of the `minos solve` command itself (caches warm: the converted model and the merged adapter exist)."""
+    import subprocess
+    import sys
+
+    parts = json.loads(subprocess.run([sys.executable, "-c", _BREAKDOWN, QUESTION], capture_output=True, text=True, check=True).stdout)
+    print_table("a warm offline solve (llama.cpp generator, hybrid:default verifier, n=4), in a fresh process",
+                ["part", "seconds"], [[k, v] for k, v in parts.items()])
+    started = time.perf_counter()
+    subprocess.run(["minos", "solve", QUESTION, "--show", "none"], capture_output=True, check=True)
+    print_table("`minos solve` (defaults), warm, wall time", ["command", "seconds"], [["minos solve ... --show none", time.perf_counter() - started]])
+
+
 def main(quick: bool = False) -> None:
     from tests.servers import free_port, start_llamacpp
+
+    breakdown()
 
     print_table(
         "orchestration alone: a solve with a generator that answers at once (symbolic verifier)",

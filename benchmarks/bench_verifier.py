@@ -65,10 +65,61 @@ def eval_path(verifier, problems: int = 8, candidates: int = 16, repeats: int = 
     return [f"{problems} x {candidates}", tokens / per_problem, tokens / together, per_problem / together]
 
 
+def precision_and_start(quick: bool = False) -> None:
+    """The shipped verifier on 24 real model-written GSM8K solutions (tests/fixtures/real_first_errors.jsonl):
+    float32 (the path before) vs bfloat16 autocast (the default on CPUs that multiply bfloat16 natively), and
+    its start: merging the adapter at load vs reading the merged copy cached once."""
+    from pathlib import Path
+
+    from minos.core.data import load_labelled
+    from minos.core.models import base_of
+    from minos.verifier import load_verifier
+    from minos.verifier.neural import cpu_has_bf16
+    from minos.verifier.spec import DEFAULT_VERIFIER
+
+    rows = load_labelled(Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "real_first_errors.jsonl")
+    items = [(r.problem.question, list(r.steps)) for r in rows]
+    verifier = load_verifier("default", precision="float32")
+    tokens = sum(len(verifier.encode(q, s)[0]) for q, s in items)
+    results, table = {}, []
+    for name, precision in (("float32 (before)", "float32"), ("bfloat16 autocast, float32 head (now)", "auto")):
+        verifier = load_verifier("default", precision=precision)
+
+        def run(name=name, verifier=verifier):
+            results[name] = verifier.score_batch(items)
+
+        seconds = best_of(run, 1 if quick else 2)
+        table.append([name, len(items), tokens, seconds, tokens / seconds])
+    before, after = results.values()
+    gap = max(abs(a - b) for x, y in zip(before, after, strict=True) for a, b in zip(x, y, strict=True))
+    table[1].append(table[0][3] / table[1][3])
+    table[0].append(1.0)
+    print_table(
+        f"shipped verifier, real solutions (CPU bfloat16 support: {cpu_has_bf16()}); largest step-score gap {gap:.4f} (goal <= 0.02)",
+        ["precision", "solutions", "tokens", "seconds", "tokens/s", "speed-up"], table,
+    )
+
+    def merge_at_load():
+        from peft import PeftModel
+        from transformers import AutoModelForCausalLM
+
+        PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base_of(DEFAULT_VERIFIER)), str(DEFAULT_VERIFIER)).merge_and_unload()
+
+    def cached():
+        from minos.verifier.neural import merged_adapter
+        from transformers import AutoModelForCausalLM
+
+        AutoModelForCausalLM.from_pretrained(merged_adapter(DEFAULT_VERIFIER))
+
+    print_table("shipped verifier's weights at start (tokenizer aside)", ["way", "seconds"],
+                [["base + adapter, merged at load (before)", best_of(merge_at_load, 1)], ["merged copy, cached once (now)", best_of(cached, 1)]])
+
+
 def main(quick: bool = False) -> None:
     import torch
 
     torch.set_num_threads(torch.get_num_threads())
+    precision_and_start(quick)
     peak = matmul_flops()
     rows_throughput, rows_ratio, rows_eval = [], [], []
     for kind in ("tiny", "gemma3-270m"):

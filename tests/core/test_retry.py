@@ -76,6 +76,6 @@ def test_verbose_flag_shows_the_minos_logger():
     try:
         result = CliRunner().invoke(app, ["-v", "solve", ""])
         assert result.exit_code == 2  # the flag parses on every command; the empty problem is still refused
-        assert logger.level == logging.INFO and len(logger.handlers) == len(handlers) + 1
+        assert logger.level == logging.DEBUG and len(logger.handlers) == len(handlers) + 1
     finally:
         logger.handlers[:], logger.level = handlers, level

@@ -98,7 +98,8 @@ CARDS = {"qwen-prm": qwen_card, "math-shepherd": shepherd_card, "math-shepherd-b
 @pytest.mark.parametrize("repo", list(CARDS))
 def test_scores_equal_the_model_cards_code(repos, repo):
     preset = repo.removesuffix("-bare")
-    verifier = load_verifier(f"prm:{repos[repo]}#{preset}", device="cpu")
+    # float32, as the cards' code runs: the check is of the input each preset builds, to 1e-5
+    verifier = load_verifier(f"prm:{repos[repo]}#{preset}", device="cpu", precision="float32")
     ours = verifier.score(QUESTION, SOLUTIONS)
     for steps, row in zip(SOLUTIONS, ours, strict=True):
         card = CARDS[repo](repos[repo], QUESTION, steps)
