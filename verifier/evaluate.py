@@ -6,6 +6,7 @@ Plain functions over labelled data and scores; `minos eval` wraps them.
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 from minos.core.types import LabelledSolution
@@ -77,6 +78,19 @@ def by_source(samples: list[LabelledSolution], scores: list[list[float]], thresh
 THRESHOLDS = [round(0.01 * i, 2) for i in range(1, 100)]
 
 
+def candidate_thresholds(score_sets, most: int = 400) -> list[float]:
+    """The fixed grid 0.01..0.99, plus thresholds just above quantiles of the scores themselves: a PRM whose
+    scores crowd near 0 or 1 (a sharp head) is told apart only below 0.01 or above 0.99, where the grid has
+    no points. A step scoring under the threshold is flagged, so each quantile value q gives the threshold
+    just above q (q itself flagged)."""
+    values = sorted({s for scores in score_sets for row in scores for s in row if s == s})
+    if not values:
+        return list(THRESHOLDS)
+    step = max(1, len(values) // most)
+    picked = {math.nextafter(v, math.inf) for v in values[::step]}
+    return sorted(picked | set(THRESHOLDS))
+
+
 def sweep_thresholds(samples, scores, thresholds=None) -> dict:
     """The metrics at the threshold with the best F1 (ties: the lower threshold)."""
     return best_threshold([(samples, scores)], thresholds)
@@ -86,7 +100,7 @@ def best_threshold(sets: list[tuple[list[LabelledSolution], list[list[float]]]],
     """The threshold with the best mean F1 over several labelled sets (e.g. GSM8K-style and MATH-style dev
     rows: one threshold has to serve both, so neither set's size decides it alone); ties: the lower one.
     With one set, its metrics at that threshold; with several, each set's metrics under `sets`."""
-    thresholds = thresholds or THRESHOLDS
+    thresholds = thresholds or candidate_thresholds([scores for _, scores in sets])
     results = [[processbench_metrics(samples, scores, t) for samples, scores in sets] for t in thresholds]
     mean = [sum(r["f1"] for r in per_set) / len(per_set) for per_set in results]
     best = max(range(len(thresholds)), key=lambda i: (mean[i], -thresholds[i]))
