@@ -52,13 +52,20 @@ def _convert(target: Path) -> None:
     model.hf_quantizer = None
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
+    save_atomically(target, model, tokenizer)
+
+
+def save_atomically(target: Path, *parts) -> None:
+    """`save_pretrained` of each part (model, tokenizer) into `target`, all or nothing: written beside it,
+    then renamed, so a crash never leaves a half-written cache (and a process that loses a race to write the
+    same cache keeps the winner's)."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{DEFAULT_MODEL}."))
+    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=f".{target.name}."))
     try:
-        model.save_pretrained(staging)
-        tokenizer.save_pretrained(staging)
+        for part in parts:
+            part.save_pretrained(staging)
         try:
-            staging.rename(target)  # atomic: a crash never leaves a half-written cache
+            staging.rename(target)
         except OSError:  # another process won the race
             pass
     finally:

@@ -29,10 +29,8 @@ def merged_adapter(path: str | Path) -> Path:
     adapter's bytes) and read from there after: loading the merged copy skips building the base, wrapping
     it and merging, the slowest part of a verifier's start."""
     import hashlib
-    import shutil
-    import tempfile
 
-    from minos.core.models import base_of, cache_dir
+    from minos.core.models import base_of, cache_dir, save_atomically
 
     digest = hashlib.sha1()
     for name in ("adapter_config.json", "adapter_model.safetensors", "adapter_model.bin"):
@@ -45,16 +43,7 @@ def merged_adapter(path: str | Path) -> Path:
     from transformers import AutoModelForCausalLM
 
     model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base_of(path)), str(path)).merge_and_unload()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=target.parent, prefix=".merging."))
-    try:
-        model.save_pretrained(staging)
-        try:
-            staging.rename(target)  # atomic: a crash never leaves a half-written copy
-        except OSError:  # another process won the race
-            pass
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    save_atomically(target, model)
     return target
 
 
