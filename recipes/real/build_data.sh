@@ -32,3 +32,20 @@ for name, lines in sorted(parts.items()):
         f.writelines(lines)
     print(name, len(lines), "rows")
 PY
+# 200-row selection subsets for comparing checkpoints and runs quickly (about 4 CPU-minutes a checkpoint):
+# every parc-gsm8k row of dev_sel (the right GSM8K-style solutions are all there) + 56 mr-gsm8k rows, and the
+# parc-math rows of dev_sel + 84 prmbench rows
+python - "$OUT" <<'PY'
+import json, sys
+out = sys.argv[1]
+g = [json.loads(l) for l in open(f"{out}/dev_sel_gsm8k.jsonl", encoding="utf-8")]
+m = [json.loads(l) for l in open(f"{out}/dev_sel_math.jsonl", encoding="utf-8")]
+subsets = {
+    "sel_small_gsm8k": [r for r in g if r["source"] == "parc-gsm8k"] + [r for r in g if r["source"] == "mr-gsm8k"][:56],
+    "sel_small_math": [r for r in m if r["source"] != "prmbench"] + [r for r in m if r["source"] == "prmbench"][:84],
+}
+for name, rows in subsets.items():
+    with open(f"{out}/{name}.jsonl", "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(r) + "\n" for r in rows)
+    print(name, len(rows), "rows")
+PY
