@@ -18,7 +18,12 @@ def predict_first_error(step_scores: list[float], threshold: float) -> int:
 
 
 def processbench_metrics(samples: list[LabelledSolution], scores: list[list[float]], threshold: float) -> dict:
-    """Accuracy on erroneous samples (exact earliest-error step), on correct samples (-1), and their F1."""
+    """Accuracy on erroneous samples (exact earliest-error step), on correct samples (-1), their F1, and the
+    step AUROC (which no threshold changes)."""
+    return _at_threshold(samples, scores, threshold) | {"auroc": step_auroc(samples, scores)}
+
+
+def _at_threshold(samples: list[LabelledSolution], scores: list[list[float]], threshold: float) -> dict:
     err_right = err_total = ok_right = ok_total = 0
     for sample, row in zip(samples, scores, strict=True):
         predicted = predict_first_error(row, threshold)
@@ -33,7 +38,7 @@ def processbench_metrics(samples: list[LabelledSolution], scores: list[list[floa
     f1 = 2 * error_acc * correct_acc / (error_acc + correct_acc) if error_acc + correct_acc else 0.0
     return {
         "threshold": threshold, "error_acc": error_acc, "correct_acc": correct_acc, "f1": f1,
-        "erroneous": err_total, "correct": ok_total, "auroc": step_auroc(samples, scores),
+        "erroneous": err_total, "correct": ok_total,
     }
 
 
@@ -101,10 +106,11 @@ def best_threshold(sets: list[tuple[list[LabelledSolution], list[list[float]]]],
     rows: one threshold has to serve both, so neither set's size decides it alone); ties: the lower one.
     With one set, its metrics at that threshold; with several, each set's metrics under `sets`."""
     thresholds = thresholds or candidate_thresholds([scores for _, scores in sets])
-    results = [[processbench_metrics(samples, scores, t) for samples, scores in sets] for t in thresholds]
-    mean = [sum(r["f1"] for r in per_set) / len(per_set) for per_set in results]
+    # the sweep needs F1 alone; AUROC (a sort of every step score) is computed once, at the chosen threshold
+    mean = [sum(_at_threshold(samples, scores, t)["f1"] for samples, scores in sets) / len(sets) for t in thresholds]
     best = max(range(len(thresholds)), key=lambda i: (mean[i], -thresholds[i]))
-    head = results[best][0] if len(sets) == 1 else {"threshold": thresholds[best], "f1": mean[best], "sets": results[best]}
+    chosen = [processbench_metrics(samples, scores, thresholds[best]) for samples, scores in sets]
+    head = chosen[0] if len(sets) == 1 else {"threshold": thresholds[best], "f1": mean[best], "sets": chosen}
     return head | {"sweep": [{"threshold": t, "f1": f} for t, f in zip(thresholds, mean, strict=True)]}
 
 
