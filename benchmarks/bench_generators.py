@@ -57,7 +57,6 @@ def search_step(gen, prefixes: int = 8, max_tokens: int = 40, repeats: int = 2) 
     """One beam-search step: `prefixes` distinct partial solutions, one sample each, as `complete` calls
     one after another (what the in-process back ends did before) and as one `complete_many` batch."""
     from minos.solver.generators import FewShotTemplate, SamplingParams
-    from minos.solver.generators.base import complete_many
 
     template = FewShotTemplate()
     steps = ["In May Natalia sold 48 / 2 = 24 clips.", "Altogether she sold 48 + 24 = 72 clips.", "She sold 72 clips."]
@@ -70,7 +69,7 @@ def search_step(gen, prefixes: int = 8, max_tokens: int = 40, repeats: int = 2) 
         for _ in range(repeats):
             started = time.perf_counter()
             if name == "one batched call":
-                asyncio.run(complete_many(gen, [(p, q, None) for p, q in zip(prompts, params, strict=True)]))
+                asyncio.run(gen.complete_many([(p, q, None) for p, q in zip(prompts, params, strict=True)]))
             else:
                 for p, q in zip(prompts, params, strict=True):
                     asyncio.run(gen.complete(p, q))

@@ -157,7 +157,8 @@ generator = load_generator("default")
 t2 = time.perf_counter()
 verifier = load_verifier("hybrid:default")
 t3 = time.perf_counter()
-from minos.solver.graph import asolve, wait_for
+from minos.solver.graph import asolve
+from minos.solver.loop import wait_for
 seconds = {"generator": 0.0, "verifier": 0.0}
 def note(event):
     seconds["generator"] += event.get("generator_seconds", 0.0)

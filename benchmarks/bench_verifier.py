@@ -106,7 +106,7 @@ def precision_and_start(quick: bool = False) -> None:
         PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base_of(DEFAULT_VERIFIER)), str(DEFAULT_VERIFIER)).merge_and_unload()
 
     def cached():
-        from minos.verifier.neural import merged_adapter
+        from minos.core.models import merged_adapter
         from transformers import AutoModelForCausalLM
 
         AutoModelForCausalLM.from_pretrained(merged_adapter(DEFAULT_VERIFIER))

@@ -14,9 +14,13 @@ VerifierOpt = Annotated[
         "-v",
         help="default (the shipped PRM), hybrid:default (it, zeroed where sympy proves a step wrong: the best "
         "on our held-out split), none, symbolic, prm:PATH, orm:PATH, hybrid:PATH (#math-shepherd / #qwen-prm / "
-        "#rlhflow presets) or http://HOST:PORT/v1#MODEL (vLLM pooling)",
+        "#rlhflow presets), http://HOST:PORT/v1#MODEL (vLLM pooling), or critic:http://HOST:PORT/v1#MODEL / "
+        "critic:PATH (a chat model or local model that critiques the steps; --api-key, --critic-samples)",
     ),
 ]
+CRITIC_SAMPLES_HELP = "critic: verifiers: critiques sampled per solution (a step scores the share that find no error up to it)"
+ApiKeyOpt = Annotated[str | None, typer.Option("--api-key", help="API key of an http:// server, else $OPENAI_API_KEY")]
+CriticSamplesOpt = Annotated[int, typer.Option("--critic-samples", help=CRITIC_SAMPLES_HELP)]
 
 # What a solve is built from (spec strings -> objects), with defaults; the solver's own settings come from
 # `SolverConfig`'s fields (help, type, default), so no command re-declares them.
@@ -26,8 +30,9 @@ COMPONENTS: dict[str, tuple[object, tuple[str, ...], str]] = {
     "model": (None, ("--model", "-m"), "model name served at an http:// generator"),
     "endpoint": ("auto", ("--endpoint",),
                  "http:// generators: auto (completions, falling back to chat when the server has none), completions or chat"),
-    "api_key": (None, ("--api-key",), "API key of an http:// generator, else $OPENAI_API_KEY"),
+    "api_key": (None, ("--api-key",), "API key of an http:// generator or critic, else $OPENAI_API_KEY"),
     "verifier": ("hybrid:default", ("--verifier", "-v"), VerifierOpt.__metadata__[0].help),
+    "critic_samples": (8, ("--critic-samples",), CRITIC_SAMPLES_HELP),
     "template": ("fewshot", ("--template",), "prompt template: fewshot (base models) or chat:TOKENIZER_PATH"),
 }
 _OBJECTS = ("generator", "verifier", "template")  # SolverConfig fields that hold built objects, not settings
@@ -40,7 +45,8 @@ def _settings():
 
     from minos.solver.config import SolverConfig
 
-    hints = typing.get_type_hints(SolverConfig)
+    # the component protocols are imported by SolverConfig only for type checkers (they pull in sympy)
+    hints = typing.get_type_hints(SolverConfig, localns={"Generator": object, "Verifier": object})
     return [(f.name, hints[f.name], f.default, f.metadata["help"]) for f in dataclasses.fields(SolverConfig) if f.name not in _OBJECTS]
 
 
@@ -60,7 +66,8 @@ def solver_options(command):
         return help if default is None else f"{help} (default: {default})"
 
     for name, (default, flags, help) in COMPONENTS.items():
-        added.append((name, str | None, typer.Option(*flags, help=said(help, default), show_default=False)))
+        kind = type(default) if default is not None else str
+        added.append((name, kind | None, typer.Option(*flags, help=said(help, default), show_default=False)))
     for name, kind, default, help in _settings():
         flags = ("--n", "-n") if name == "n" else (f"--{name.replace('_', '-')}",)
         if name == "strategy":
@@ -134,6 +141,19 @@ def _conversion_notice(generator: str) -> None:
         )
 
 
+def build_verifier(spec: str, *, api_key: str | None = None, critic_samples: int = 8):
+    """The verifier a --verifier SPEC names; critics sample from a generator, so the solver builds those."""
+    import os
+
+    if spec.startswith("critic:"):
+        from minos.solver.critic import load_critic
+
+        return load_critic(spec, api_key=api_key or os.environ.get("OPENAI_API_KEY"), samples=critic_samples)
+    from minos.verifier import load_verifier
+
+    return load_verifier(spec)
+
+
 def build_configs(options: dict, *, several: bool = False) -> dict:
     """One SolverConfig per strategy from the command's options (see `solver_options`), sharing one
     generator and one verifier (models load once)."""
@@ -167,10 +187,11 @@ def build_configs(options: dict, *, several: bool = False) -> dict:
     _quiet_loading()
     try:
         from minos.solver.generators import load_generator, template_for
-        from minos.verifier import load_verifier
 
         template = template_for(values["template"])
-        verifier = load_verifier(values["verifier"]) if values["verifier"] != "none" else None
+        verifier = None
+        if values["verifier"] != "none":
+            verifier = build_verifier(values["verifier"], api_key=values["api_key"], critic_samples=values["critic_samples"])
         _conversion_notice(generator)
         gen = load_generator(generator, model=values["model"], api_key=values["api_key"], **({"endpoint": endpoint} if http else {}))
     except (ValueError, OSError) as exc:

@@ -7,16 +7,14 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from minos.cli.common import VerifierOpt, fail
+from minos.cli.common import ApiKeyOpt, CriticSamplesOpt, VerifierOpt, build_verifier, fail
 
 app = typer.Typer(no_args_is_help=True)
 
 
-def _verifier(spec: str):
-    from minos.verifier import load_verifier
-
+def _verifier(spec: str, api_key: str | None = None, critic_samples: int = 8):
     try:
-        return load_verifier(spec)
+        return build_verifier(spec, api_key=api_key, critic_samples=critic_samples)
     except (ValueError, OSError) as exc:
         fail(str(exc).splitlines()[0], 2)
 
@@ -46,11 +44,11 @@ def _print(figures: dict, as_json: bool, title: str) -> None:
     Console().print(table)
 
 
-def _evaluate(evaluate, file: Path, verifier: str, as_json: bool, title: str, **options) -> None:
+def _evaluate(evaluate, file: Path, verifier, as_json: bool, title: str, **options) -> None:
     from minos.core.data import DataError
 
     try:
-        figures = evaluate(file, _verifier(verifier), **options)
+        figures = evaluate(file, verifier, **options)
     except DataError as exc:
         fail(str(exc), 2)
     _print(figures, as_json, title)
@@ -66,6 +64,8 @@ def processbench(
     sweep: Annotated[bool, typer.Option(help="report the best F1 over thresholds 0.05..0.95 (tuned on this data: an upper bound)")] = False,
     per_source: Annotated[bool, typer.Option("--by-source", help="figures for each source in the file (its rows' `source`), then all")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
+    api_key: ApiKeyOpt = None,
+    critic_samples: CriticSamplesOpt = 8,
 ) -> None:
     """ProcessBench: predict the earliest wrong step (or -1); accuracy on erroneous / correct samples, F1, and
     the AUROC of the step scores (a right step above a first wrong one)."""
@@ -73,7 +73,7 @@ def processbench(
 
     if per_source and sweep:
         fail("--by-source and --sweep: give one", 2)
-    _evaluate(evaluate_processbench, file, verifier, as_json, f"ProcessBench: {file.name}", threshold=threshold, sweep=sweep,
+    _evaluate(evaluate_processbench, file, _verifier(verifier, api_key, critic_samples), as_json, f"ProcessBench: {file.name}", threshold=threshold, sweep=sweep,
               per_source=per_source)
 
 
@@ -83,6 +83,8 @@ def threshold(
     verifier: VerifierOpt = "default",
     write: Annotated[bool, typer.Option(help="store it in the checkpoint's minos_verifier.json")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
+    api_key: ApiKeyOpt = None,
+    critic_samples: CriticSamplesOpt = 8,
 ) -> None:
     """Choose a verifier's threshold on dev data (best ProcessBench F1; with several files, best mean F1 over
     them, so e.g. GSM8K-style and MATH-style rows both count) and optionally store it with the checkpoint,
@@ -91,9 +93,8 @@ def threshold(
 
     from minos.core.data import DataError, load_labelled
     from minos.verifier.evaluate import best_threshold
-    from minos.verifier.spec import score_items
 
-    chosen = _verifier(verifier)
+    chosen = _verifier(verifier, api_key, critic_samples)
     neural = getattr(chosen, "neural", chosen)
     if write and not hasattr(neural, "path"):
         fail(f"--write needs a checkpoint verifier (prm:DIR), not {verifier!r}", 2)
@@ -101,7 +102,7 @@ def threshold(
         sets = [load_labelled(file) for file in files]
     except DataError as exc:
         fail(str(exc), 2)
-    figures = best_threshold([(rows, score_items(chosen, [(r.problem.question, list(r.steps)) for r in rows])) for rows in sets])
+    figures = best_threshold([(rows, chosen.score_batch([(r.problem.question, list(r.steps)) for r in rows])) for rows in sets])
     if write:
         field = "hybrid_threshold" if chosen is not neural else "threshold"
         replace(neural.scheme, **{field: figures["threshold"]}).save(neural.path)
@@ -114,11 +115,13 @@ def rerank(
     file: Annotated[Path, typer.Argument(help='JSONL: {"question", "answer", "candidates": [{"solution"}]}')],
     verifier: VerifierOpt = "symbolic",
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
+    api_key: ApiKeyOpt = None,
+    critic_samples: CriticSamplesOpt = 8,
 ) -> None:
     """Rerank recorded candidates: first, majority, best-of-N (each aggregation), weighted vote, oracle."""
     from minos.verifier.evaluate import evaluate_rerank
 
-    _evaluate(evaluate_rerank, file, verifier, as_json, f"rerank: {file.name}")
+    _evaluate(evaluate_rerank, file, _verifier(verifier, api_key, critic_samples), as_json, f"rerank: {file.name}")
 
 
 @app.command()

@@ -83,7 +83,7 @@ def _show_result(console, result, show: str, config) -> None:
     from rich.table import Table
 
     # the verifier's own threshold (chosen on dev data when it was trained), else the search's, else 0.5
-    threshold = getattr(config.verifier, "threshold", None) or config.threshold or 0.5
+    threshold = (config.verifier.threshold if config.verifier else None) or config.threshold or 0.5
     chosen = chosen_candidate(result.candidates, result.answer, config.aggregation)
     if show == "all":
         for i, candidate in enumerate(result.candidates):
@@ -112,10 +112,26 @@ def _show_steps(console, title: str, candidate, threshold: float) -> None:
 
     console.print(f"[bold]{title}[/]  (a step scoring under {threshold:.2f} is marked x)")
     scores = list(candidate.step_scores) + [None] * (len(candidate.steps) - len(candidate.step_scores))
+    critique = candidate.critique
     for i, (step, score) in enumerate(zip(candidate.steps, scores, strict=True), 1):
         if score is None or score != score:
             mark, shown = " ", "  -  "
         else:
             mark, shown = ("[red]x[/]" if score < threshold else "[green]✓[/]"), f"{score:.2f}"
         console.print(f" {mark} [dim]{shown}[/]  [cyan]{i}.[/] {escape(step)}")
+        if critique is not None and critique.first_error == i - 1:  # the critic's reason, under the step it flags
+            console.print(f"      [yellow]critic[/] ({_votes(critique)}): {escape(_clip(critique.text))}")
+    if critique is not None and critique.first_error in (-1, None):
+        said = "found no wrong step" if critique.first_error == -1 else "gave no readable verdict"
+        console.print(f"   [yellow]critic[/] {said} ({_votes(critique)})")
     console.print(f"   answer: [bold]{escape(str(candidate.answer))}[/]")
+
+
+def _votes(critique) -> str:
+    agree = sum(v == critique.first_error for v in critique.votes)
+    return f"{agree} of {len(critique.votes)} critiques"
+
+
+def _clip(text: str, most: int = 600) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= most else text[: most - 3] + "..."

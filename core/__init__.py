@@ -11,10 +11,11 @@ from minos.core.data import (
     write_jsonl_atomic,
 )
 from minos.core.steps import join_steps, split_steps
-from minos.core.types import Candidate, LabelledSolution, Problem, SolveResult, Usage
+from minos.core.types import Candidate, Critique, LabelledSolution, Problem, SolveResult, Usage
 
 __all__ = [
     "Candidate",
+    "Critique",
     "DataError",
     "LabelledSolution",
     "Problem",

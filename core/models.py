@@ -91,6 +91,27 @@ def base_of(path: str | Path) -> str | None:
     return resolve_model(json.loads(config.read_text())["base_model_name_or_path"])
 
 
+def merged_adapter(path: str | Path) -> Path:
+    """A LoRA adapter merged into its base, saved once per machine under the Minos cache (keyed by the
+    adapter's bytes) and read from there after: loading the merged copy skips building the base, wrapping
+    it and merging, the slowest part of a verifier's start."""
+    import hashlib
+
+    digest = hashlib.sha1()
+    for name in ("adapter_config.json", "adapter_model.safetensors", "adapter_model.bin"):
+        if Path(path, name).exists():
+            digest.update(Path(path, name).read_bytes())
+    target = cache_dir() / "merged" / digest.hexdigest()[:16]
+    if (target / "config.json").exists():
+        return target
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base_of(path)), str(path)).merge_and_unload()
+    save_atomically(target, model)
+    return target
+
+
 def load_tokenizer(path: str | Path):
     """The tokenizer saved with a model or adapter folder, else its base's; a pad token is always set."""
     from transformers import AutoTokenizer

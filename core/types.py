@@ -61,12 +61,32 @@ class Usage:
 
 
 @dataclass(frozen=True)
+class Critique:
+    """What a critic verifier said about one solution: the earliest wrong step most of its sampled critiques
+    name (0-based; -1: none found; None: every critique abstained), one critique that names it, each
+    sample's verdict (None where a critique gave no readable index) and the tokens the critiques cost."""
+
+    first_error: int | None
+    text: str
+    votes: tuple[int | None, ...] = ()
+    usage: Usage = field(default_factory=Usage)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"first_error": self.first_error, "text": self.text, "votes": list(self.votes), "usage": self.usage.to_dict()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Critique:
+        return cls(data.get("first_error"), data.get("text", ""), _tuple(data.get("votes")), Usage.from_dict(data.get("usage")))
+
+
+@dataclass(frozen=True)
 class Candidate:
     """A (possibly partial) step-by-step solution.
 
     `steps` are the solution's steps in order; `answer` is the extracted final answer (None when the
     solution has none yet); `step_scores` are the verifier's per-step probabilities of being correct,
-    aligned with `steps` (empty until scored); `finished` says whether generation ended.
+    aligned with `steps` (empty until scored); `finished` says whether generation ended; `critique` is what a
+    critic verifier wrote about it (None for other verifiers).
     """
 
     steps: tuple[str, ...]
@@ -76,6 +96,7 @@ class Candidate:
     step_scores: tuple[float, ...] = ()
     usage: Usage = field(default_factory=Usage)
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    critique: Critique | None = None
 
     @property
     def text(self) -> str:
@@ -91,6 +112,7 @@ class Candidate:
             "finish_reason": self.finish_reason,
             "step_scores": list(self.step_scores),
             "usage": self.usage.to_dict(),
+            "critique": None if self.critique is None else self.critique.to_dict(),
             "meta": dict(self.meta),
         }
 
@@ -103,6 +125,7 @@ class Candidate:
             finish_reason=data.get("finish_reason", "stop"),
             step_scores=tuple(float(s) for s in data.get("step_scores", ())),
             usage=Usage.from_dict(data.get("usage")),
+            critique=Critique.from_dict(data["critique"]) if data.get("critique") else None,
             meta=dict(data.get("meta") or {}),
         )
 
@@ -161,7 +184,8 @@ class LabelledSolution:
 
 @dataclass(frozen=True)
 class SolveResult:
-    """What a solve returns: the chosen answer, its support (share of the vote), and every candidate."""
+    """What a solve returns: the chosen answer, its support (share of the vote), and every candidate.
+    `usage` counts the generator's tokens; `verifier_usage` a verifier's that generates (a critic)."""
 
     problem: Problem
     answer: str | None
@@ -172,6 +196,7 @@ class SolveResult:
     usage: Usage = field(default_factory=Usage)
     seconds: float = 0.0
     error: str | None = None
+    verifier_usage: Usage = field(default_factory=Usage)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -185,6 +210,7 @@ class SolveResult:
             "usage": self.usage.to_dict(),
             "seconds": self.seconds,
             "error": self.error,
+            "verifier_usage": self.verifier_usage.to_dict(),
         }
 
     @classmethod
@@ -199,4 +225,5 @@ class SolveResult:
             usage=Usage.from_dict(data.get("usage")),
             seconds=float(data.get("seconds", 0.0)),
             error=data.get("error"),
+            verifier_usage=Usage.from_dict(data.get("verifier_usage")),
         )

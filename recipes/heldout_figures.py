@@ -26,15 +26,17 @@ from pathlib import Path
 
 from minos.core.data import load_labelled
 from minos.verifier import load_verifier
+from minos.verifier.base import BaseVerifier
 from minos.verifier.evaluate import best_threshold, by_source, evaluate_rerank, sweep_thresholds
-from minos.verifier.spec import score_items
+from minos.verifier.scheme import StepTagScheme
 from minos.verifier.symbolic import HybridVerifier, SymbolicVerifier
 
 
-class _Scored:
+class _Scored(BaseVerifier):
     """Scores already computed, served as a verifier so HybridVerifier applies its own rule to them."""
 
     name = "scored"
+    scheme = StepTagScheme()
 
     def __init__(self, scores):
         self.scores = scores
@@ -43,7 +45,7 @@ class _Scored:
         return self.scores
 
 
-class _Recorded:
+class _Recorded(BaseVerifier):
     """A verifier that scores through `inner` once and serves the same scores on later calls."""
 
     name = "recorded"
@@ -126,7 +128,7 @@ def main() -> None:
             "threshold_source": source,
             "prm": by_source(rows, prm, thresholds["prm"]),
             "hybrid": by_source(rows, hybrid, thresholds["hybrid"]),
-            "symbolic": by_source(rows, score_items(SymbolicVerifier(), items), 0.5),
+            "symbolic": by_source(rows, SymbolicVerifier().score_batch(items), 0.5),
             "prm_upper_bound": {k: v for k, v in sweep_thresholds(rows, prm).items() if k != "sweep"},
             "hybrid_upper_bound": {k: v for k, v in sweep_thresholds(rows, hybrid).items() if k != "sweep"},
             "by_type": {},

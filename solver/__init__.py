@@ -17,11 +17,13 @@ _WHERE = {
     "Problem": "minos.core.types",
     "SolveResult": "minos.core.types",
     "Usage": "minos.core.types",
+    "CriticVerifier": "minos.solver.critic",
     "SolverConfig": "minos.solver.config",
     "SolveState": "minos.solver.state",
     "as_tool": "minos.solver.tool",
     "asolve": "minos.solver.graph",
     "build_graph": "minos.solver.graph",
+    "load_critic": "minos.solver.critic",
     "solve": "minos.solver.graph",
 }
 

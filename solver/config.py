@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING
 
-from minos.solver.generators.prompts import FewShotTemplate
+from minos.solver.generators.prompts import ChatTemplate, FewShotTemplate
+
+if TYPE_CHECKING:  # the CLI reads this module for its options: no verifier package (sympy) at `minos --help`
+    from minos.solver.generators.base import Generator
+    from minos.verifier.base import Verifier
 
 
 @dataclass(frozen=True)
 class SolverConfig:
-    generator: Any = field(metadata={"help": "a Generator (see minos.solver.generators.load_generator)"})
-    verifier: Any = field(default=None, metadata={"help": "a Verifier (minos.verifier.load_verifier); None: no scores"})
+    generator: Generator = field(metadata={"help": "a Generator (see minos.solver.generators.load_generator)"})
+    verifier: Verifier | None = field(default=None, metadata={"help": "a Verifier (minos.verifier.load_verifier); None: no scores"})
     strategy: str = field(default="weighted_vote", metadata={
         "help": "greedy, self_consistency, best_of_n, weighted_vote, beam_search or dvts (minos.solver.strategies)"})
     n: int = field(default=4, metadata={"help": "solutions sampled (sample strategies) or branches kept alive (search)"})
@@ -27,15 +31,24 @@ class SolverConfig:
     seed: int | None = field(default=0, metadata={"help": "base seed; None for fresh randomness"})
     rounds: int = field(default=1, metadata={"help": "sample strategies: draw n in this many rounds and stop early "
                                                      "once the vote can no longer change"})
-    template: Any = field(default_factory=FewShotTemplate, metadata={"help": "prompt template (minos.solver.generators.prompts)"})
+    template: FewShotTemplate | ChatTemplate = field(default_factory=FewShotTemplate, metadata={"help": "prompt template (minos.solver.generators.prompts)"})
 
     def __post_init__(self) -> None:
         from minos.core.votes import AGGREGATIONS
+        from minos.solver.generators.base import Generator
         from minos.solver.strategies import STRATEGIES
+        from minos.verifier.base import Verifier
 
         if self.strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {self.strategy!r}: use one of {', '.join(STRATEGIES)}")
         if self.aggregation not in AGGREGATIONS:
             raise ValueError(f"unknown aggregation {self.aggregation!r}: use one of {', '.join(AGGREGATIONS)}")
+        # a generator or verifier of one's own is checked here, not half-way through a solve
+        if self.generator is not None and not isinstance(self.generator, Generator):
+            raise TypeError(f"{type(self.generator).__name__} is not a Generator (complete, complete_many, aclose, name): "
+                            "subclass minos.solver.generators.BaseGenerator")
+        if self.verifier is not None and not isinstance(self.verifier, Verifier):
+            raise TypeError(f"{type(self.verifier).__name__} is not a Verifier (score, score_batch, critiques, name, "
+                            "threshold): subclass minos.verifier.BaseVerifier")
         if self.n < 1 or self.beam_width < 1 or self.max_steps < 1 or self.rounds < 1:
             raise ValueError("n, beam_width, max_steps and rounds must be at least 1")

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import math
-import threading
 import time
 import weakref
 from collections.abc import Awaitable, Callable
@@ -27,8 +26,9 @@ from minos.core.steps import split_steps
 from minos.core.types import Candidate, Problem, SolveResult, Usage
 from minos.core.votes import candidate_score
 from minos.solver.config import SolverConfig
-from minos.solver.generators.base import SamplingParams, complete_many
+from minos.solver.generators.base import SamplingParams
 from minos.solver.generators.prompts import STEP_DELIMITER, chat_messages
+from minos.solver.loop import wait_for
 from minos.solver.state import SolveInput, SolveOutput, SolveState
 from minos.solver.strategies import STRATEGIES
 
@@ -79,26 +79,6 @@ def revote(result: SolveResult, config: SolverConfig) -> SolveResult:
     pick = _pick(config, voters, answer_classes([c.answer for c in voters]))
     correct = None if result.problem.reference is None else answers_equal(pick.answer, result.problem.reference)
     return dataclasses.replace(result, answer=pick.answer, support=pick.support, strategy=config.strategy, correct=correct)
-
-
-_LOOP: asyncio.AbstractEventLoop | None = None
-_LOOP_LOCK = threading.Lock()
-
-
-def wait_for(coroutine: Awaitable) -> Any:
-    """Run a coroutine on Minos's own event loop (a daemon thread) and wait for it.
-
-    Sync callers (`graph.invoke`, `graph.stream`, `solve`, a sync parent graph, a notebook whose loop is
-    already running) all come here. One long-lived loop, not `asyncio.run` per call: the generators'
-    HTTP clients belong to the loop that made them. The caller's context (LangGraph's config and stream
-    writer) goes with the coroutine, so custom events still reach a sync `stream`.
-    """
-    global _LOOP
-    with _LOOP_LOCK:
-        if _LOOP is None:
-            _LOOP = asyncio.new_event_loop()
-            threading.Thread(target=_LOOP.run_forever, name="minos-loop", daemon=True).start()
-    return asyncio.run_coroutine_threadsafe(coroutine, _LOOP).result()
 
 
 def _node(action: Callable[[SolveState], Awaitable[dict[str, Any]]]) -> RunnableLambda:
@@ -179,7 +159,7 @@ def build_graph(config: SolverConfig, *, checkpointer=None):
             for g, (prefix, members) in enumerate(groups.items())
         ]
         started = time.perf_counter()
-        results = zip(groups.values(), await complete_many(generator, requests), strict=True)  # one batch where the back end can
+        results = zip(groups.values(), await generator.complete_many(requests), strict=True)  # one batch where the back end can
         seconds = time.perf_counter() - started
         grown: list[Candidate] = list(live)
         usage = state.get("usage", Usage())
@@ -203,13 +183,19 @@ def build_graph(config: SolverConfig, *, checkpointer=None):
 
     async def score(state: SolveState) -> dict[str, Any]:
         """Score every step of the live candidates (one verifier call for all of them)."""
-        live, seconds = state["live"], 0.0
+        live, seconds, spent = state["live"], 0.0, state.get("verifier_usage", Usage())
         if config.verifier is not None and live:
             started = time.perf_counter()
-            rows = await asyncio.to_thread(config.verifier.score, state["question"], [list(c.steps) or [""] for c in live])
+            solutions = [list(c.steps) or [""] for c in live]
+            rows = await asyncio.to_thread(config.verifier.score, state["question"], solutions)
             seconds = time.perf_counter() - started
-            live = [dataclasses.replace(c, step_scores=tuple(r)) for c, r in zip(live, rows, strict=True)]
-        return {"live": live} | _event("scored", scores=[list(c.step_scores) for c in live], verifier_seconds=seconds)
+            critiques = config.verifier.critiques(state["question"], solutions)  # a critic's; None for the others
+            live = [dataclasses.replace(c, step_scores=tuple(r), critique=k) for c, r, k in zip(live, rows, critiques, strict=True)]
+            spent = sum((k.usage for k in critiques if k is not None), spent)
+        return {"live": live, "verifier_usage": spent} | _event(
+            "scored", scores=[list(c.step_scores) for c in live], verifier_seconds=seconds,
+            first_errors=[None if c.critique is None else c.critique.first_error for c in live],
+        )
 
     def prune(state: SolveState) -> dict[str, Any]:
         """Finished branches leave the search; of the open ones, the strategy's survivors stay."""
@@ -251,6 +237,7 @@ def build_graph(config: SolverConfig, *, checkpointer=None):
             candidates=tuple(state.get("finished", [])) + tuple(state.get("live", [])),
             correct=correct,
             usage=state.get("usage", Usage()),
+            verifier_usage=state.get("verifier_usage", Usage()),
         )
         return {"result": result} | _event("finished", answer=result.answer, correct=correct)
 

@@ -63,8 +63,12 @@ def _reply(result: SolveResult, aggregation: str) -> str:
     return join_steps(best.steps)
 
 
-def _extra(result: SolveResult) -> dict[str, Any]:
-    return {"answer": result.answer, "support": result.support, "strategy": result.strategy, "candidates": len(result.candidates)}
+def _extra(result: SolveResult, aggregation: str) -> dict[str, Any]:
+    """Minos's own fields of a reply; `critique`: a critic verifier's verdict on the picked solution."""
+    best = chosen_candidate(result.candidates, result.answer, aggregation)
+    critique = None if best is None or best.critique is None else best.critique.to_dict()
+    return {"answer": result.answer, "support": result.support, "strategy": result.strategy,
+            "candidates": len(result.candidates), "critique": critique}
 
 
 def create_app(config: SolverConfig, *, model_name: str = "minos"):
@@ -101,7 +105,7 @@ def create_app(config: SolverConfig, *, model_name: str = "minos"):
             usage = {"prompt_tokens": result.usage.prompt_tokens, "completion_tokens": result.usage.completion_tokens,
                      "total_tokens": result.usage.total}
             content = await asyncio.to_thread(_reply, result, config.aggregation)  # grading: off the event loop
-            return {**head, "object": "chat.completion", "usage": usage, "minos": _extra(result), "choices": [
+            return {**head, "object": "chat.completion", "usage": usage, "minos": _extra(result, config.aggregation), "choices": [
                 {"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}]}
 
         async def events():
@@ -121,7 +125,7 @@ def create_app(config: SolverConfig, *, model_name: str = "minos"):
                 yield f"data: {json.dumps({'error': {'message': f'{type(exc).__name__}: {exc}', 'type': 'server_error'}})}\n\n"
                 return
             yield chunk({"content": await asyncio.to_thread(_reply, result, config.aggregation)})
-            yield chunk({}, "stop", minos=_extra(result))
+            yield chunk({}, "stop", minos=_extra(result, config.aggregation))
             yield "data: [DONE]\n\n"
 
         return StreamingResponse(events(), media_type="text/event-stream")

@@ -27,7 +27,8 @@ class SolveState(TypedDict, total=False):
     live: list[Candidate]  # the candidates at work: search: the open branches; sample: the latest round
     subtree: list[int]  # search: the subtree of each live branch (DVTS keeps one survivor per subtree)
     finished: list[Candidate]  # search: branches that reached an end; sample: the earlier rounds
-    usage: Usage
+    usage: Usage  # the generator's tokens
+    verifier_usage: Usage  # a critic verifier's tokens
     steps: int  # search: steps taken so far
     rounds: int  # sample: rounds drawn so far
     answer: str | None

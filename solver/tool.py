@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from langchain_core.tools import StructuredTool
 from minos.solver.config import SolverConfig
-from minos.solver.graph import asolve, wait_for
+from minos.solver.graph import asolve
+from minos.solver.loop import wait_for
 
 
 def as_tool(config: SolverConfig, *, name: str = "solve_math") -> StructuredTool:

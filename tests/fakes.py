@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from minos.core.types import Usage
-from minos.solver.generators.base import Completion, SamplingParams
+from minos.solver.generators.base import BaseGenerator, Completion, SamplingParams
+from minos.verifier.base import BaseVerifier
 
 
-class ScriptedGenerator:
+class ScriptedGenerator(BaseGenerator):
     """Returns the scripted solutions in turn (whole solutions, or one step at a time when the prompt
     already holds a partial solution and the step delimiter is a stop string)."""
 
@@ -37,11 +38,8 @@ class ScriptedGenerator:
             out.append(Completion(text, finish, Usage(len(prompt.split()), tokens)))
         return out
 
-    async def aclose(self) -> None:
-        return None
 
-
-class TableVerifier:
+class TableVerifier(BaseVerifier):
     """Scores a step by looking its text up in a table (default 0.5)."""
 
     name = "table"

@@ -6,9 +6,8 @@ them; a critique is kept only when the per-step verdicts it writes agree with th
 
 from __future__ import annotations
 
-import re
-
 from minos.core.types import LabelledSolution
+from minos.verifier.critiques import numbered_steps, step_verdicts
 
 CRITIC_PROMPT = """You are grading a student's step-by-step solution to a math problem.
 The correctness of each step is already known and given to you. Write a critique that explains, for
@@ -27,28 +26,13 @@ Known step labels:
 {labels}
 """
 
-# "Step 2: incorrect", "**Step 2:** Incorrect", "- Step 2 - correct": markdown around the words is ignored
-_VERDICT = re.compile(r"^\W*step\s*(\d+)\W*?(correct|incorrect)\b", re.IGNORECASE | re.MULTILINE)
-
-
 def critic_prompt(row: LabelledSolution) -> str:
-    steps = "\n".join(f"Step {i + 1}: {s}" for i, s in enumerate(row.steps))
-    labels = "\n".join(f"Step {i + 1}: {'correct' if x >= 0.5 else 'incorrect'}" for i, x in enumerate(row.labels))
-    return CRITIC_PROMPT.format(question=row.problem.question, steps=steps, labels=labels)
-
-
-def critique_verdicts(critique: str, n_steps: int) -> list[bool | None]:
-    """The per-step verdicts a critique states (None where it states none)."""
-    verdicts: list[bool | None] = [None] * n_steps
-    for number, word in _VERDICT.findall(critique):
-        k = int(number) - 1
-        if 0 <= k < n_steps and verdicts[k] is None:
-            verdicts[k] = word.lower() == "correct"
-    return verdicts
+    labels = numbered_steps(["correct" if x >= 0.5 else "incorrect" for x in row.labels])
+    return CRITIC_PROMPT.format(question=row.problem.question, steps=numbered_steps(row.steps), labels=labels)
 
 
 def agrees(critique: str, row: LabelledSolution) -> bool:
-    verdicts = critique_verdicts(critique, len(row.steps))
+    verdicts = step_verdicts(critique, len(row.steps))
     return all(v is not None and v == (label >= 0.5) for v, label in zip(verdicts, row.labels, strict=True))
 
 

@@ -28,9 +28,8 @@ def meta_accuracy(verifier, rows: list[LabelledSolution], aggregation: str = "mi
     """How often the verifier judges a solution's final answer right: predicted correct when the
     aggregated score is at least `threshold`, truly correct per `LabelledSolution.outcome`."""
     from minos.core.votes import aggregate
-    from minos.verifier.spec import score_items
 
-    scores = score_items(verifier, [(row.problem.question, list(row.steps)) for row in rows])  # batched
+    scores = verifier.score_batch([(row.problem.question, list(row.steps)) for row in rows])  # batched
     right = sum((aggregate(s, aggregation) >= threshold) == row.outcome for row, s in zip(rows, scores, strict=True))
     return right / len(rows) if rows else 0.0
 

@@ -11,12 +11,12 @@ from minos.core.models import load_tokenizer
 from minos.core.types import LabelledSolution
 from minos.training.real import with_critique
 from minos.training.settings import ModelArguments, last_checkpoint, load_trainable
+from minos.verifier.critiques import stage1_prompt
 from trl import SFTConfig, SFTTrainer
 
 
 def critique_prompt(row: LabelledSolution) -> str:
-    steps = "\n".join(f"Step {i + 1}: {s}" for i, s in enumerate(row.steps))
-    return f"Problem: {row.problem.question}\n\nSolution:\n{steps}\n\nCritique each step, then give a verdict.\nCritique:\n"
+    return stage1_prompt(row.problem.question, row.steps)
 
 
 @dataclass

@@ -1,16 +1,19 @@
 """Verifiers: step scores and final-answer scores for candidate solutions.
 
 `load_verifier(SPEC)` builds one from a spec string (see `minos.verifier.spec`); every verifier has
-`score(question, solutions) -> per-step probabilities`.
+`score(question, solutions) -> per-step probabilities` (the `Verifier` protocol; subclass `BaseVerifier` to
+write your own).
 """
 
 from minos.core.votes import AGGREGATIONS, aggregate
+from minos.verifier.base import BaseVerifier
 from minos.verifier.scheme import PRESETS, StepTagScheme
 from minos.verifier.spec import Verifier, load_verifier
 from minos.verifier.symbolic import StepCheck, check_step
 
 __all__ = [
     "AGGREGATIONS",
+    "BaseVerifier",
     "PRESETS",
     "StepCheck",
     "StepTagScheme",

@@ -123,14 +123,13 @@ def evaluate_processbench(
     figure is tuned on the data it is measured on, so it is an upper bound, not a result. `per_source`:
     the metrics of each source in the file and of all rows (`by_source`)."""
     from minos.core.data import load_labelled
-    from minos.verifier.spec import score_items
 
     samples = load_labelled(path, on_error=on_error)
-    scores = score_items(verifier, [(s.problem.question, list(s.steps)) for s in samples])
+    scores = verifier.score_batch([(s.problem.question, list(s.steps)) for s in samples])
     if sweep:
         return sweep_thresholds(samples, scores)
     if threshold is None:
-        threshold = getattr(verifier, "threshold", None) or 0.5
+        threshold = verifier.threshold or 0.5
     if per_source:
         return by_source(samples, scores, threshold)
     return processbench_metrics(samples, scores, threshold)
@@ -190,11 +189,10 @@ def rerank_metrics(rows: list[dict], scores: list[list[list[float]]]) -> dict:
 
 def evaluate_rerank(path: str | Path, verifier) -> dict:
     from minos.core.steps import split_steps
-    from minos.verifier.spec import score_items
 
     rows = load_rerank(path)
     items = [(r["question"], split_steps(s) or [s]) for r in rows for s in r["solutions"]]
-    flat, scores = iter(score_items(verifier, items)), []
+    flat, scores = iter(verifier.score_batch(items)), []
     for r in rows:
         scores.append([next(flat) for _ in r["solutions"]])
     return rerank_metrics(rows, scores)

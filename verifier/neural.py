@@ -15,6 +15,7 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
+from minos.verifier.base import BaseVerifier
 from minos.verifier.scheme import PRESETS, StepTagScheme
 
 
@@ -22,29 +23,6 @@ def accepts_logits_to_keep(model) -> bool:
     """Whether the model (or, under a peft wrapper, its base) can run its LM head at chosen columns only."""
     base = model.get_base_model() if hasattr(model, "get_base_model") else model
     return "logits_to_keep" in inspect.signature(base.forward).parameters
-
-
-def merged_adapter(path: str | Path) -> Path:
-    """A LoRA adapter merged into its base, saved once per machine under the Minos cache (keyed by the
-    adapter's bytes) and read from there after: loading the merged copy skips building the base, wrapping
-    it and merging, the slowest part of a verifier's start."""
-    import hashlib
-
-    from minos.core.models import base_of, cache_dir, save_atomically
-
-    digest = hashlib.sha1()
-    for name in ("adapter_config.json", "adapter_model.safetensors", "adapter_model.bin"):
-        if Path(path, name).exists():
-            digest.update(Path(path, name).read_bytes())
-    target = cache_dir() / "merged" / digest.hexdigest()[:16]
-    if (target / "config.json").exists():
-        return target
-    from peft import PeftModel
-    from transformers import AutoModelForCausalLM
-
-    model = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(base_of(path)), str(path)).merge_and_unload()
-    save_atomically(target, model)
-    return target
 
 
 def _float32_head(head):
@@ -74,7 +52,7 @@ def cpu_has_bf16() -> bool:
         return False
 
 
-class NeuralVerifier:
+class NeuralVerifier(BaseVerifier):
     """Scores steps with a PRM (or only the final step with an ORM) read at the step tags."""
 
     def __init__(
@@ -91,7 +69,7 @@ class NeuralVerifier:
         precision: str = "auto",
     ) -> None:
         import torch
-        from minos.core.models import base_of, load_tokenizer
+        from minos.core.models import base_of, load_tokenizer, merged_adapter
         from transformers import AutoModelForCausalLM
 
         if isinstance(scheme, str):
@@ -131,10 +109,6 @@ class NeuralVerifier:
     def encode(self, question: str, steps: list[str] | tuple[str, ...]) -> tuple[list[int], list[int]]:
         """Token ids and the positions where the step scores are read (`StepTagScheme.encode`)."""
         return self.scheme.encode(question, steps, self.tokenizer)
-
-    def score(self, question: str, solutions: list[list[str]] | list[tuple[str, ...]]) -> list[list[float]]:
-        """Per-step probabilities of being correct, one list per solution (ORM: one value each)."""
-        return self.score_batch([(question, steps) for steps in solutions])
 
     def score_batch(self, items: list[tuple[str, list[str] | tuple[str, ...]]]) -> list[list[float]]:
         """`score` over (question, steps) pairs of many problems at once: evaluation batches across

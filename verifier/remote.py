@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 from minos.core.retry import RemoteError, RetryPolicy, retry
+from minos.verifier.base import BaseVerifier
 from minos.verifier.scheme import PRESETS, StepTagScheme
 
 
@@ -22,7 +23,7 @@ class _Busy(Exception):
     """The server answered 429 or 5xx: worth another try."""
 
 
-class RemoteVerifier:
+class RemoteVerifier(BaseVerifier):
     def __init__(
         self,
         base_url: str,
@@ -71,5 +72,5 @@ class RemoteVerifier:
         good = 1 if self.scheme.head == "token_classification" else 0
         return [float(row[good]) for row in rows]
 
-    def score(self, question: str, solutions) -> list[list[float]]:
-        return list(self._pool.map(lambda steps: self._one(question, steps), solutions))
+    def score_batch(self, items) -> list[list[float]]:
+        return list(self._pool.map(lambda item: self._one(*item), items))

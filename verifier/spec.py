@@ -7,40 +7,21 @@
     orm:PATH[#PRESET]    the same model read as an ORM (final tag only)
     hybrid:PATH[#PRESET] PRM scores, zeroed where the symbolic checker proves a step wrong
     http://HOST:PORT/v1#MODEL[#PRESET]   a PRM served by vLLM's pooling API
+
+`critic:...` verifiers (a chat model that critiques the steps) sample from a generator, so the solver
+builds them: `minos.solver.load_critic`.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+
+from minos.verifier.base import NullVerifier, Verifier
+
+__all__ = ["DEFAULT_VERIFIER", "Verifier", "load_verifier"]
 
 # The shipped verifier's weights (package data): the adapter, and minos_verifier.json with its dev threshold.
 DEFAULT_VERIFIER = Path(__file__).with_name("weights")
-
-
-@runtime_checkable
-class Verifier(Protocol):
-    name: str
-
-    def score(self, question: str, solutions: list[list[str]]) -> list[list[float]]:
-        """Per-step probabilities that each step is correct (an ORM gives one value per solution)."""
-        ...
-
-
-class NullVerifier:
-    name = "none"
-
-    def score(self, question: str, solutions) -> list[list[float]]:
-        return [[1.0] * len(steps) for steps in solutions]
-
-
-def score_items(verifier, items) -> list[list[float]]:
-    """Scores of (question, steps) pairs from many problems: one batched call where the verifier has
-    `score_batch` (neural ones), else one `score` call per pair."""
-    batch = getattr(verifier, "score_batch", None)
-    if batch is not None:
-        return batch(items)
-    return [verifier.score(question, [steps])[0] for question, steps in items]
 
 
 def load_verifier(spec: str, **kwargs) -> Verifier:
@@ -61,6 +42,8 @@ def load_verifier(spec: str, **kwargs) -> Verifier:
         if not model:
             raise ValueError(f"verifier {spec!r} needs the served model name: {url}#MODEL")
         return RemoteVerifier(url, model, scheme=preset or "minos", **kwargs)
+    if spec.startswith("critic:"):
+        raise ValueError(f"verifier {spec!r}: critic verifiers sample from a generator; build them with minos.solver.load_critic")
     kind, sep, target = spec.partition(":")
     if sep and kind in ("prm", "orm", "hybrid"):
         from minos.verifier.neural import NeuralVerifier

@@ -16,6 +16,7 @@ from typing import Literal
 import sympy
 from minos.core.steps import CALC_ANNOTATION
 from minos.core.worker import DeadlineWorker
+from minos.verifier.base import BaseVerifier
 
 Status = Literal["ok", "wrong", "unknown"]
 
@@ -206,7 +207,7 @@ def bounded_statuses(steps: list[str], timeout: float = STEP_TIMEOUT_S, *, check
     return [_checker.run(check, [step], timeout=timeout, default=["unknown"])[0] for step in steps]
 
 
-class SymbolicVerifier:
+class SymbolicVerifier(BaseVerifier):
     """Scores each step 1 (arithmetic checks out), 0.5 (nothing it can check) or 0 (proved wrong)."""
 
     name = "symbolic"
@@ -215,23 +216,17 @@ class SymbolicVerifier:
         return [[SCORES[status] for status in bounded_statuses(list(steps))] for steps in solutions]
 
 
-class HybridVerifier:
+class HybridVerifier(BaseVerifier):
     """Neural step scores, except that a step the symbolic checker proves wrong scores 0."""
 
     def __init__(self, neural) -> None:
         self.neural = neural
         self.name = f"hybrid:{neural.name}"
-        scheme = getattr(neural, "scheme", None)
-        own = getattr(scheme, "hybrid_threshold", None)  # chosen on dev with this reading, where stored
-        self.threshold = own if own is not None else getattr(neural, "threshold", None)
-
-    def score(self, question: str, solutions) -> list[list[float]]:
-        return self.score_batch([(question, steps) for steps in solutions])
+        own = neural.scheme.hybrid_threshold  # chosen on dev with this reading, where stored
+        self.threshold = own if own is not None else neural.threshold
 
     def score_batch(self, items) -> list[list[float]]:
-        from minos.verifier.spec import score_items
-
-        scores = score_items(self.neural, items)
+        scores = self.neural.score_batch(items)
         out = []
         for (_, steps), row in zip(items, scores, strict=True):
             wrong = [status == "wrong" for status in bounded_statuses(list(steps))]

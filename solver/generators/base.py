@@ -39,9 +39,14 @@ class Completion:
     logprobs: tuple[float, ...] | None = None
 
 
+# One request of a batch: a prompt, how to sample it, and the same prompt as chat messages (or None).
+Request = tuple[str, SamplingParams, "list[dict] | None"]
+
+
 @runtime_checkable
 class Generator(Protocol):
     """Samples continuations of a raw prompt string (completions-style, so partial solutions continue).
+    Subclass `BaseGenerator` to write one: it gives every method but `complete` a default.
 
     `messages` is the same prompt as chat messages (`prompts.chat_messages`), for back ends that can only
     reach a chat endpoint; the others ignore it.
@@ -53,20 +58,30 @@ class Generator(Protocol):
         """Return exactly `params.n` completions of `prompt`."""
         ...
 
-    async def aclose(self) -> None: ...
+    async def complete_many(self, requests: list[Request]) -> list[list[Completion]]:
+        """Completions of many prompts, each with its own n (a search step's prefixes, a critic's solutions)."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release what the generator holds on the running loop (HTTP clients)."""
+        ...
 
 
-# One request of a batch: a prompt, how to sample it, and the same prompt as chat messages (or None).
-Request = tuple[str, SamplingParams, "list[dict] | None"]
+class BaseGenerator:
+    """The `Generator` protocol's defaults: write `complete`."""
 
+    name = "generator"
 
-async def complete_many(generator: Generator, requests: list[Request]) -> list[list[Completion]]:
-    """Completions of many prompts, each with its own n. In-process back ends that batch (`complete_many`
-    on transformers and vLLM) serve them in one generate call; the others (HTTP: concurrent requests,
-    llama.cpp: one at a time anyway) get one `complete` call each, at once."""
-    import asyncio
+    async def complete(self, prompt: str, params: SamplingParams, *, messages: list[dict] | None = None) -> list[Completion]:
+        raise NotImplementedError
 
-    batched = getattr(generator, "complete_many", None)
-    if batched is not None:
-        return await batched(requests)
-    return list(await asyncio.gather(*(generator.complete(p, params, messages=m) for p, params, m in requests)))
+    async def complete_many(self, requests: list[Request]) -> list[list[Completion]]:
+        """One `complete` call per request, all at once: HTTP back ends run them concurrently (bounded by
+        their own limit), llama.cpp one at a time anyway; back ends that batch (transformers, vLLM) override
+        this with one generate call."""
+        import asyncio
+
+        return list(await asyncio.gather(*(self.complete(p, params, messages=m) for p, params, m in requests)))
+
+    async def aclose(self) -> None:
+        return None

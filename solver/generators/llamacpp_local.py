@@ -16,7 +16,7 @@ import threading
 from pathlib import Path
 
 from minos.core.types import Usage
-from minos.solver.generators.base import Completion, SamplingParams
+from minos.solver.generators.base import BaseGenerator, Completion, SamplingParams
 
 
 def bundled_gguf() -> Path:
@@ -51,7 +51,7 @@ def _route_llama_logs() -> None:
     llama_cpp.llama_log_set(to_logger, ctypes.c_void_p(0))
 
 
-class LlamaCppGenerator:
+class LlamaCppGenerator(BaseGenerator):
     """Seeded sampling from a GGUF model in this process; one call at a time (the model is shared)."""
 
     def __init__(self, gguf: str | Path | None = None, *, n_ctx: int = 4096, threads: int | None = None, model=None) -> None:

@@ -16,7 +16,7 @@ from typing import Literal
 import openai
 from minos.core.retry import RetryPolicy, aretry
 from minos.core.types import Usage
-from minos.solver.generators.base import Completion, GeneratorError, SamplingParams
+from minos.solver.generators.base import BaseGenerator, Completion, GeneratorError, SamplingParams
 
 Endpoint = Literal["auto", "completions", "chat"]
 SEARCH_NEEDS = (
@@ -30,7 +30,7 @@ _UNREACHABLE = (openai.APIConnectionError,)
 _TRANSIENT = (openai.RateLimitError, openai.InternalServerError)
 
 
-class OpenAIGenerator:
+class OpenAIGenerator(BaseGenerator):
     """Samples from `model` at `base_url` with bounded concurrency and retries with back-off."""
 
     def __init__(

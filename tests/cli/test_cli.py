@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from minos.cli.main import app
 from minos.core.types import Usage
-from minos.solver.generators.base import Completion
+from minos.solver.generators.base import BaseGenerator, Completion
 from typer.testing import CliRunner
 
 runner = CliRunner()
 
 
-class EchoGenerator:
+class EchoGenerator(BaseGenerator):
     """Answers with the first number of the question, so every problem has a known, order-free result."""
 
     name = "echo"
@@ -27,9 +27,6 @@ class EchoGenerator:
         number = (re.findall(r"\d+", question) or ["0"])[0]
         text = f"We read {number} from the question.\n\nThe answer is {number}."
         return [Completion(text, "stop", Usage(len(prompt.split()), 12)) for _ in range(params.n)]
-
-    async def aclose(self):
-        return None
 
 
 @pytest.fixture

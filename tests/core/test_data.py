@@ -11,7 +11,7 @@ from minos.core import (
     read_jsonl,
     write_jsonl_atomic,
 )
-from minos.core.types import Candidate, Problem, SolveResult, Usage
+from minos.core.types import Candidate, Critique, Problem, SolveResult, Usage
 
 
 def test_gsm8k_reference_is_the_number_after_hashes(fixtures):
@@ -100,8 +100,9 @@ def test_labelled_errors_name_the_line(tmp_path, row, message):
 
 def test_json_round_trip_of_every_type():
     problem = Problem("p1", "What is 2+2?", "4", "unit")
-    candidate = Candidate(("2+2=4.", "The answer is 4."), "4", True, "stop", (0.9, 0.8), Usage(10, 5), {"g": "x"})
-    result = SolveResult(problem, "4", 1.0, "weighted_vote", (candidate,), True, Usage(10, 5), 0.5)
+    critique = Critique(1, "step 2 is wrong: 2 + 2 is 4", (1, None, -1), Usage(40, 9))
+    candidate = Candidate(("2+2=4.", "The answer is 4."), "4", True, "stop", (0.9, 0.8), Usage(10, 5), {"g": "x"}, critique)
+    result = SolveResult(problem, "4", 1.0, "weighted_vote", (candidate,), True, Usage(10, 5), 0.5, verifier_usage=Usage(40, 9))
     labelled = LabelledSolution(problem, ("a", "b"), (1.0, 0.0), "3", ("", "calculation"), "step 2 is wrong")
     for obj in (problem, candidate, result, labelled):
         assert type(obj).from_dict(json.loads(json.dumps(obj.to_dict()))) == obj

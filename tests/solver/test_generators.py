@@ -50,15 +50,13 @@ def test_tiny_transformers_generator_samples_n_with_stop_and_seed(tiny_lm):
 
 
 def test_transformers_complete_many_is_one_generate_call_and_matches_one_by_one(tiny_lm):
-    from minos.solver.generators.base import complete_many
-
     gen = TransformersGenerator(tiny_lm)
     calls = []
     real = gen.model.generate
     gen.model.generate = lambda *a, **k: calls.append(k["input_ids"].shape) or real(*a, **k)
     prompts = ["Question: 2+2?", "Question: Tom has 3 apples and buys 4 more. How many?", "Natalia sold 48"]
     greedy = [SamplingParams(n=n, temperature=0.0, max_tokens=10, seed=s) for n, s in ((2, 1), (1, 2), (3, 3))]
-    batched = asyncio.run(complete_many(gen, [(p, params, None) for p, params in zip(prompts, greedy, strict=True)]))
+    batched = asyncio.run(gen.complete_many([(p, params, None) for p, params in zip(prompts, greedy, strict=True)]))
     assert len(calls) == 1 and calls[0][0] == 6  # one call, 2 + 1 + 3 rows (left-padded to one width)
     assert [len(c) for c in batched] == [2, 1, 3]
     for prompt, params, got in zip(prompts, greedy, batched, strict=True):
@@ -69,12 +67,10 @@ def test_transformers_complete_many_is_one_generate_call_and_matches_one_by_one(
 
 
 def test_complete_many_falls_back_to_concurrent_calls():
-    from minos.solver.generators.base import complete_many
-
     from tests.fakes import ScriptedGenerator
 
     gen = ScriptedGenerator(["a\n\nThe answer is 1."])
-    out = asyncio.run(complete_many(gen, [("p1", SamplingParams(n=2), None), ("p2", SamplingParams(n=1), None)]))
+    out = asyncio.run(gen.complete_many([("p1", SamplingParams(n=2), None), ("p2", SamplingParams(n=1), None)]))
     assert [len(c) for c in out] == [2, 1] and len(gen.calls) == 2
 
 

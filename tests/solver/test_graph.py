@@ -195,3 +195,29 @@ def test_sync_solve_and_tool_inside_a_running_event_loop():
 
     answer, said = asyncio.run(cell())
     assert answer == "24" and said.startswith("24 (support")
+
+
+def test_a_generator_or_verifier_lacking_part_of_its_interface_is_refused_before_any_solve():
+    from minos.solver import SolverConfig
+    from minos.verifier import BaseVerifier
+
+    from tests.fakes import ScriptedGenerator
+
+    class ScoreOnly:  # the old duck-typed verifier: no score_batch, critiques or threshold
+        name = "score-only"
+
+        def score(self, question, solutions):
+            return [[1.0] * len(s) for s in solutions]
+
+    class CompleteOnly:
+        name = "complete-only"
+
+        async def complete(self, prompt, params, *, messages=None):
+            return []
+
+    with pytest.raises(TypeError, match="ScoreOnly is not a Verifier .*subclass minos.verifier.BaseVerifier"):
+        SolverConfig(generator=ScriptedGenerator(["x"]), verifier=ScoreOnly())
+    with pytest.raises(TypeError, match="CompleteOnly is not a Generator .*BaseGenerator"):
+        SolverConfig(generator=CompleteOnly())
+    with pytest.raises(TypeError, match="must define score or score_batch"):
+        type("Empty", (BaseVerifier,), {})

@@ -49,6 +49,29 @@ def test_wrong_model_name(server):
         asyncio.run(OpenAIGenerator(url, "no-such-model").complete("x", SamplingParams(max_tokens=2)))
 
 
+def test_the_offline_model_served_by_llamacpp_as_the_critic_of_a_solve(server):
+    """The whole `critic:` path on a real server: gemma writes the solutions and critiques them (a base model:
+    its verdicts are poor, often unreadable, and then abstain; the path must work)."""
+    import json
+
+    from minos.cli.main import app
+    from typer.testing import CliRunner
+
+    url, _ = server
+    result = CliRunner().invoke(app, [
+        "solve", "Tom has 3 apples and buys 4 more. How many apples?", "--generator", url, "--model", "gemma",
+        "--verifier", f"critic:{url}#gemma", "--critic-samples", "2", "--n", "2", "--max-tokens", "64", "--json"])
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    critiques = [c["critique"] for c in out["candidates"]]
+    assert len(critiques) == 2 and all(len(k["votes"]) == 2 for k in critiques)
+    assert out["verifier_usage"]["prompt_tokens"] > 0 and out["verifier_usage"]["completion_tokens"] > 0
+    for candidate, critique in zip(out["candidates"], critiques, strict=True):
+        said = [v for v in critique["votes"] if v is not None]
+        assert critique["first_error"] in ([None] if not said else said)
+        assert all(0.0 <= s <= 1.0 for s in candidate["step_scores"])
+
+
 def test_server_killed_mid_run_retries_then_clear_error():
     port = free_port()
     process = start_llamacpp(port)

@@ -9,7 +9,8 @@ import re
 import pytest
 from minos.cli.main import app
 from minos.core.types import LabelledSolution, Problem
-from minos.training.critique import agrees, critique_verdicts
+from minos.training.critique import agrees
+from minos.verifier.critiques import step_verdicts
 from typer.testing import CliRunner
 
 from tests.servers import json_server
@@ -58,7 +59,7 @@ def _row(pid: str, labels: tuple[float, ...]) -> LabelledSolution:
     ],
 )
 def test_critique_verdicts(critique, verdicts):
-    assert critique_verdicts(critique, 2) == verdicts
+    assert step_verdicts(critique, 2) == verdicts
 
 
 def test_agrees_needs_every_step():

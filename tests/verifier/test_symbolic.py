@@ -1,5 +1,5 @@
 import pytest
-from minos.verifier import check_step
+from minos.verifier import BaseVerifier, StepTagScheme, check_step
 from minos.verifier.symbolic import HybridVerifier, SymbolicVerifier
 
 
@@ -96,8 +96,9 @@ def test_symbolic_and_hybrid_scores():
     steps = ["48 / 2 = 26.", "The answer is 26."]
     assert SymbolicVerifier().score("q", [steps]) == [[0.0, 0.5]]
 
-    class Constant:
+    class Constant(BaseVerifier):
         name = "c"
+        scheme = StepTagScheme()
 
         def score(self, question, solutions):
             return [[0.8] * len(s) for s in solutions]

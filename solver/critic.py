@@ -1,0 +1,116 @@
+"""Critic verifiers: any language model, asked k times for the earliest wrong step and why, read as a PRM.
+
+    critic:http://HOST:PORT/v1#MODEL[#OPTION...]   an OpenAI-compatible server (vLLM, SGLang, llama.cpp,
+                                                  Ollama, a hosted API; --api-key), chat endpoint by default
+    critic:PATH[#OPTION...]                        a local model: a .gguf file (llama.cpp), a transformers
+                                                  folder, or a `minos train sft` (stage-1) adapter folder
+    critic:default                                 the offline default model (weak: the path works, its
+                                                  verdicts are poor)
+
+OPTION: `processbench` or `minos` (the prompt style, see `minos.verifier.critiques`; default: `minos` for a
+stage-1 adapter folder, `processbench` otherwise), `chat` or `completions` (the endpoint of a server).
+
+Step i scores the share of readable critiques that find no error at or before step i, so every strategy,
+aggregation, threshold and `minos eval` command works with a critic as with a PRM; the solver keeps, per
+candidate, the majority verdict and one critique that gives it (`Candidate.critique`).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+
+from minos.core.types import Critique, Usage
+from minos.solver.generators.base import Generator, SamplingParams
+from minos.solver.loop import wait_for
+from minos.verifier.base import BaseVerifier
+from minos.verifier.critiques import PROMPTS, STYLES, critic_scores, first_error_of, summarize
+
+__all__ = ["CriticVerifier", "load_critic"]
+
+_ENDPOINTS = ("chat", "completions")
+
+
+class CriticVerifier(BaseVerifier):
+    """Scores steps by sampling `samples` critiques of each solution from `generator`."""
+
+    def __init__(
+        self,
+        generator: Generator,
+        *,
+        samples: int = 8,
+        style: str = "processbench",
+        temperature: float = 0.7,
+        max_tokens: int = 1024,
+        seed: int | None = 0,
+        keep: int = 4096,
+    ) -> None:
+        if samples < 1:
+            raise ValueError("a critic needs at least one sample (--critic-samples)")
+        if style not in STYLES:
+            raise ValueError(f"unknown critique style {style!r}: use {' or '.join(STYLES)}")
+        self.generator, self.style = generator, style
+        self.params = SamplingParams(n=samples, temperature=temperature, max_tokens=max_tokens, seed=seed)
+        self.name = f"critic:{generator.name}"
+        self.threshold = 0.5  # a step is wrong when most readable critiques put an error at or before it
+        self._kept: OrderedDict[tuple[str, tuple[str, ...]], Critique] = OrderedDict()
+        self._keep = keep
+
+    async def ascore_batch(self, items) -> list[list[float]]:
+        """Scores of (question, steps) pairs; every critique request goes out at once (the generator bounds
+        how many run together, as it does for sampling)."""
+        prompts = [PROMPTS[self.style](question, steps) for question, steps in items]
+        requests = [(p, self.params, [{"role": "user", "content": p}]) for p in prompts]
+        answers = await self.generator.complete_many(requests)
+        scores = []
+        for (question, steps), completions in zip(items, answers, strict=True):
+            votes = [first_error_of(c.text, len(steps), self.style) for c in completions]
+            usage = sum((c.usage for c in completions), Usage())
+            self._remember((question, tuple(steps)), summarize(votes, [c.text for c in completions], usage))
+            scores.append(critic_scores(votes, len(steps)))
+        return scores
+
+    def score_batch(self, items) -> list[list[float]]:
+        return wait_for(self.ascore_batch(items))
+
+    def critiques(self, question: str, solutions) -> list[Critique | None]:
+        return [self._kept.get((question, tuple(steps))) for steps in solutions]
+
+    def _remember(self, key, critique: Critique) -> None:
+        """The latest critiques, a bounded number: the solver reads them right after scoring."""
+        self._kept[key] = critique
+        self._kept.move_to_end(key)
+        while len(self._kept) > self._keep:
+            self._kept.popitem(last=False)
+
+
+def load_critic(spec: str, *, api_key: str | None = None, samples: int = 8, **kwargs) -> CriticVerifier:
+    """The critic verifier a `critic:...` spec names (see the module doc); kwargs go to `CriticVerifier`."""
+    from minos.solver.generators import load_generator
+
+    target = spec.removeprefix("critic:")
+    head, *options = target.split("#")
+    http = head.startswith(("http://", "https://"))
+    model = options.pop(0) if http and options else None
+    if http and not model:
+        raise ValueError(f"verifier {spec!r} needs the served model name: critic:{head}#MODEL")
+    unknown = [o for o in options if o not in (*STYLES, *_ENDPOINTS)]
+    if unknown or (not http and set(options) & set(_ENDPOINTS)):
+        raise ValueError(f"verifier {spec!r}: unknown option {(unknown or options)[0]!r} (use {', '.join(STYLES)}"
+                         f"{', chat or completions for a server' if http else ''})")
+    style = next((o for o in options if o in STYLES), None)
+    if http:
+        endpoint = next((o for o in options if o in _ENDPOINTS), "chat")
+        generator = load_generator(head, model=model, api_key=api_key, endpoint=endpoint)
+    elif head == "default":
+        generator = load_generator("default")
+    elif head.endswith(".gguf"):
+        generator = load_generator(f"llamacpp:{head}")
+    elif Path(head).is_dir():
+        generator = load_generator(f"hf:{head}")
+        if style is None and Path(head, "adapter_config.json").exists():
+            style = "minos"  # an adapter folder is what `minos train sft` writes: it learnt the stage-1 format
+    else:
+        raise ValueError(f"verifier {spec!r}: {head} is neither a server URL, a .gguf file nor a model folder")
+    return CriticVerifier(generator, samples=samples, style=style or "processbench", **kwargs)
+
