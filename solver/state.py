@@ -24,9 +24,9 @@ class SolveState(TypedDict, total=False):
     question: str
     reference: str | None
     problem_id: str
-    live: list[Candidate]  # the candidates at work: search: the open branches; sample: the latest round
+    live: list[Candidate]  # being worked on: a sample round until it is scored, the open search branches
     subtree: list[int]  # search: the subtree of each live branch (DVTS keeps one survivor per subtree)
-    finished: list[Candidate]  # search: branches that reached an end; sample: the earlier rounds
+    done: list[Candidate]  # no node touches them again: scored sample rounds, ended search branches
     usage: Usage  # the generator's tokens
     verifier_usage: Usage  # a critic verifier's tokens
     steps: int  # search: steps taken so far

@@ -135,12 +135,33 @@ def test_tiny_in_process_model_end_to_end(tiny_lm):
     assert result.usage.completion_tokens > 0
 
 
-def test_compiled_graph_is_reused_per_config():
-    from minos.solver.graph import _compiled
+def test_one_compiled_graph_serves_every_config():
+    from minos.solver.graph import _graph
 
-    first, second = config("weighted_vote", [RIGHT], n=1), config("weighted_vote", [RIGHT], n=1)
-    assert _compiled(first) is _compiled(first)
-    assert _compiled(first) is not _compiled(second)  # equal settings, other objects: their own graph
+    first, second = config("weighted_vote", [RIGHT], n=1), config("beam_search", [RIGHT], n=2)
+    assert build_graph(first).bound is build_graph(second).bound is _graph()
+    assert solve("q", first).answer == solve("q", second).answer == "24"
+
+
+def test_nodes_are_functions_of_the_state_and_the_run_settings():
+    """A node is importable and runs alone: state in, update out, the settings from `runtime.context`."""
+    from langgraph.runtime import Runtime
+    from minos.solver.graph import after_score, draw, score
+
+    cfg = config("weighted_vote", [RIGHT, WRONG], n=2)
+    drawn = asyncio.run(_run_node(draw, {"question": "q"}, Runtime(context=cfg)))
+    assert [c.answer for c in drawn["live"]] == ["24", "26"] and drawn["rounds"] == 1
+    scored = asyncio.run(_run_node(score, {"question": "q", **drawn}, Runtime(context=cfg)))
+    assert scored["live"] == [] and [c.step_scores[0] for c in scored["done"]] == [SCORES["48 / 2 = 24."], SCORES["48 / 2 = 26."]]
+    assert after_score({"question": "q", **drawn, **scored}, Runtime(context=cfg)) == "vote"
+
+
+async def _run_node(node, state, runtime):
+    """Outside a graph there is no stream writer: events go nowhere."""
+    from unittest.mock import patch
+
+    with patch("minos.solver.graph.get_stream_writer", return_value=lambda event: None):
+        return await node(state, runtime)
 
 
 def _parent(solver) -> StateGraph:
