@@ -47,9 +47,9 @@ def _child(input: str, output: str, whole: bool) -> None:
     import io
     import resource
 
-    from minos.cli.batch_run import run_batch
     from minos.core.data import iter_problems, load_problems
     from minos.solver import SolverConfig
+    from minos.solver.batch import run_batch
     from rich.console import Console
 
     problems = load_problems(input) if whole else iter_problems(input)

@@ -107,10 +107,10 @@ def _fixed_cost(quick: bool) -> list[list]:
 
 
 def _batch(url: str, quick: bool) -> list[list]:
-    from minos.cli.batch_run import run_batch
     from minos.core.data import load_problems
     from minos.core.types import Problem
     from minos.solver import SolverConfig
+    from minos.solver.batch import run_batch
     from minos.solver.generators import FewShotTemplate
     from minos.solver.generators.openai_http import OpenAIGenerator
     from rich.console import Console

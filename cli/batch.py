@@ -61,7 +61,7 @@ def batch(
     share = _shard(shard) if shard is not None else None
     configs = build_configs(options, several=True)
     strategies = list(configs)
-    from minos.cli.batch_run import BatchStopped, Tally, run_batch, summary_table
+    from minos.solver.batch import BatchStopped, Tally, run_batch
 
     try:
         asyncio.run(run_batch(problems, configs, output, resume=resume, concurrency=concurrency, console=console, shard=share))
@@ -78,7 +78,7 @@ def batch(
     tally = Tally.of(read_jsonl(output))
     console.print(summary_table(tally, strategies))
     if plot is not None:
-        from minos.cli.batch_run import plot_accuracy_vs_n
+        from minos.solver.batch import plot_accuracy_vs_n
 
         plot_accuracy_vs_n(output, {s: configs[s].n for s in strategies}, next(iter(configs.values())).aggregation, plot)
         console.print(f"plot: {plot}")
@@ -116,8 +116,8 @@ def merge(
 ) -> None:
     """Combine shard outputs into one file as an unsharded run writes it; a duplicate or missing problem is an
     error. Prints the summary of the whole run."""
-    from minos.cli.batch_run import MergeError, merge_shards, plot_accuracy_vs_n, summary_table
     from minos.core.data import DataError, iter_problems
+    from minos.solver.batch import MergeError, merge_shards, plot_accuracy_vs_n
     from rich.console import Console
 
     for part in parts:
@@ -138,3 +138,19 @@ def merge(
         for row in read_jsonl(output):
             samples[row["strategy"]] = max(samples.get(row["strategy"], 1), len(row.get("candidates") or ()))
         plot_accuracy_vs_n(output, samples, aggregation, plot)
+
+
+def summary_table(tally, strategies: list[str]):
+    from rich.table import Table
+
+    table = Table(title="minos batch")
+    for column in ("strategy", "problems", "accuracy", "failed", "tokens", "seconds"):
+        table.add_column(column, justify="right" if column != "strategy" else "left")
+    for strategy in strategies:
+        line = tally.lines.get(strategy)
+        if line is None:
+            table.add_row(strategy, "0", "-", "0", "0", "0.0")
+            continue
+        accuracy = f"{line.right / line.graded:.1%}" if line.graded else "-"
+        table.add_row(strategy, str(line.problems), accuracy, str(line.failed), str(line.tokens), f"{line.seconds:.1f}")
+    return table

@@ -7,9 +7,9 @@ import asyncio
 import io
 import json
 
-from minos.cli.batch_run import Tally, run_batch
 from minos.core.types import Problem
 from minos.solver import SolverConfig
+from minos.solver.batch import Tally, run_batch
 from rich.console import Console
 
 from tests.fakes import ScriptedGenerator

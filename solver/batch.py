@@ -1,4 +1,5 @@
-"""The work behind `minos batch` (kept apart from the Typer command so tests can drive it)."""
+"""Batch solving: a dataset through the solver into a JSONL file, resumable, sharded, one row per problem and
+strategy (the engine behind `minos batch`; benchmarks and tests drive it directly)."""
 
 from __future__ import annotations
 
@@ -231,26 +232,17 @@ class Tally:
         return tally
 
 
-def summary_table(tally: Tally, strategies: list[str]):
-    from rich.table import Table
-
-    table = Table(title="minos batch")
-    for column in ("strategy", "problems", "accuracy", "failed", "tokens", "seconds"):
-        table.add_column(column, justify="right" if column != "strategy" else "left")
-    for strategy in strategies:
-        line = tally.lines.get(strategy, _Line())
-        accuracy = f"{line.right / line.graded:.1%}" if line.graded else "-"
-        table.add_row(strategy, str(line.problems), accuracy, str(line.failed), str(line.tokens), f"{line.seconds:.1f}")
-    return table
-
-
 def accuracy_at_k(rows: Iterable[dict], ks: dict[str, list[int]], aggregation: str) -> dict[tuple[str, int], float]:
     """Accuracy of each strategy when only the first k recorded candidates of each problem are used (one
-    run, many n), for every k of `ks[strategy]`, in one pass over the rows."""
-    from minos.core.answers import answer_classes, answers_equal
-    from minos.core.votes import candidate_score
-    from minos.solver.strategies import STRATEGIES
+    run, many n), for every k of `ks[strategy]`, in one pass over the rows: each prefix re-voted as the
+    solver votes (`minos.solver.graph.revote`)."""
+    from dataclasses import replace
 
+    from minos.core.types import SolveResult
+    from minos.solver.config import SolverConfig
+    from minos.solver.graph import revote
+
+    configs = {strategy: SolverConfig(generator=None, strategy=strategy, aggregation=aggregation) for strategy in ks}
     right: dict[tuple[str, int], int] = {}
     graded: dict[str, int] = {}
     for row in rows:
@@ -258,12 +250,10 @@ def accuracy_at_k(rows: Iterable[dict], ks: dict[str, list[int]], aggregation: s
         if strategy not in ks or row.get("error") or row["problem"].get("reference") is None:
             continue
         graded[strategy] = graded.get(strategy, 0) + 1
+        result = SolveResult.from_dict(row)
         for k in ks[strategy]:
-            candidates = row["candidates"][:k]
-            answers = [c.get("answer") for c in candidates]
-            scores = [candidate_score(c.get("step_scores") or (), aggregation) for c in candidates]
-            pick = STRATEGIES[strategy].pick(answers, scores, answer_classes(answers))
-            right[(strategy, k)] = right.get((strategy, k), 0) + answers_equal(pick.answer, row["problem"]["reference"])
+            voted = revote(replace(result, candidates=result.candidates[:k]), configs[strategy])
+            right[(strategy, k)] = right.get((strategy, k), 0) + bool(voted.correct)
     return {(s, k): right.get((s, k), 0) / graded[s] for s in graded for k in ks[s]}
 
 
