@@ -60,11 +60,9 @@ def split_steps(text: str) -> list[str]:
             starts.insert(0, 0)
         pieces = [text[a:b].strip() for a, b in zip(starts, starts[1:] + [len(text)], strict=True)]
         return [p for p in pieces if p]
-    if _BLANK_LINE.search(text):
-        pieces = [p.strip() for p in _BLANK_LINE.split(text)]
-        return _merge_open([p for p in pieces if p], STEP_SEPARATOR)
-    pieces = [line.strip() for line in text.split("\n")]
-    return _merge_open([p for p in pieces if p], "\n")
+    sep = separator_of(text)
+    pieces = [p.strip() for p in (_BLANK_LINE.split(text) if sep == STEP_SEPARATOR else text.split("\n"))]
+    return _merge_open([p for p in pieces if p], sep)
 
 
 def join_steps(steps: list[str] | tuple[str, ...], separator: str = STEP_SEPARATOR) -> str:

@@ -23,12 +23,12 @@ from langgraph.graph import END, START, StateGraph
 from langgraph.graph.state import CompiledStateGraph
 from langgraph.runtime import Runtime, get_runtime
 from minos.core.answers import answer_classes, answers_equal, extract_answer
-from minos.core.steps import split_steps
+from minos.core.steps import STEP_SEPARATOR, split_steps
 from minos.core.types import Candidate, Problem, SolveResult, Usage
 from minos.core.votes import candidate_score
 from minos.solver.config import SolverConfig
 from minos.solver.generators.base import SamplingParams
-from minos.solver.generators.prompts import STEP_DELIMITER, chat_messages
+from minos.solver.generators.prompts import chat_messages
 from minos.solver.loop import wait_for
 from minos.solver.state import SolveInput, SolveOutput, SolveState
 from minos.solver.strategies import STRATEGIES
@@ -158,7 +158,7 @@ async def expand(state: SolveState, runtime: Runtime[SolverConfig]) -> dict[str,
                 top_p=config.top_p,
                 max_tokens=max_tokens,
                 seed=None if config.seed is None else config.seed + 1000 * step_no + g,
-                stop=(STEP_DELIMITER, *template.stop),
+                stop=(STEP_SEPARATOR, *template.stop),
             ),
             chat_messages(question, prefix),
         )

@@ -14,7 +14,7 @@ from fractions import Fraction
 from minos.core.answers import extract_answer
 from minos.core.steps import CALC_ANNOTATION, split_steps
 from minos.core.types import LabelledSolution, Problem
-from minos.verifier.symbolic import MATH_SEGMENT, check_step, latex_value
+from minos.verifier.symbolic import MATH_SEGMENT, arithmetic_value, check_step, latex_value
 
 ERROR_TYPES = ("irrelevant", "accumulation", "calculation", "logical", "other")
 _SWAP = {"+": "-", "-": "+", "*": "/", "/": "*"}
@@ -27,16 +27,6 @@ _IRRELEVANT = [
 
 def _fmt(value: Fraction) -> str:
     return str(value.numerator) if value.denominator == 1 else f"{float(value):.2f}".rstrip("0").rstrip(".")
-
-
-def _eval(expr: str) -> Fraction | None:
-    if not re.fullmatch(r"[\d\s.+\-*/()]+", expr):
-        return None
-    try:
-        tokens = re.sub(r"(\d+(?:\.\d+)?)", r"Fraction('\1')", expr)
-        return eval(tokens, {"Fraction": Fraction, "__builtins__": {}})  # noqa: S307 - digits and operators only
-    except (ZeroDivisionError, SyntaxError):
-        return None
 
 
 _OP_WORDS = {"*": r"(?:\*|x|X|×)", "/": r"(?:/|÷)", "+": r"\+", "-": r"(?:-|−)"}
@@ -67,7 +57,7 @@ def _propagate(steps: list[str], start: int, old: str, new: str, labels: list[fl
             for o, n in changed.items():
                 new_expr = _replace_number(new_expr, o, n)
             if new_expr != expr:
-                value = _eval(new_expr)
+                value = arithmetic_value(new_expr)
                 if value is None:
                     continue
                 new_result = _fmt(value)
@@ -115,7 +105,7 @@ def inject_error(
         for i in annotated:
             expr, result = CALC_ANNOTATION.findall(steps[i])[0]
             if kind == "calculation":
-                value = _eval(expr)
+                value = arithmetic_value(expr)
                 if value is None:
                     continue
                 wrong = value + rng.choice([-3, -2, -1, 1, 2, 3, 10])
@@ -128,9 +118,9 @@ def inject_error(
                     continue
                 at = rng.choice(ops)
                 new_expr = expr[:at] + _SWAP[expr[at]] + expr[at + 1 :]
-                wrong = _eval(new_expr)
+                wrong = arithmetic_value(new_expr)
                 # the wrong value must print exactly (0.2/50 = 0.004 would print as "0")
-                if wrong is None or wrong < 0 or wrong == _eval(expr) or _eval(_fmt(wrong)) != wrong:
+                if wrong is None or wrong < 0 or wrong == arithmetic_value(expr) or arithmetic_value(_fmt(wrong)) != wrong:
                     continue
             trial, trial_labels, trial_types = list(steps), list(labels), list(types)
             new_result = _fmt(wrong)
@@ -151,7 +141,7 @@ def inject_error(
                 continue  # the error must reach the final answer
             steps, labels, types = trial, trial_labels, trial_types
             reason = (
-                f"{expr} is {_fmt(_eval(expr))}, not {new_result}" if kind == "calculation"
+                f"{expr} is {_fmt(arithmetic_value(expr))}, not {new_result}" if kind == "calculation"
                 else f"it computes {new_expr} where the problem calls for {expr}"
             )
             critique_target = i
@@ -263,7 +253,7 @@ def _latex_propagate(steps: list[str], start: int, old: str, new: str, labels, t
             for o, n in changed.items():
                 new_lhs = _replace_number(new_lhs, o, n)
             value = latex_value(new_lhs) if new_lhs != lhs else None
-            if value is None or _eval(_fmt(value)) != value:
+            if value is None or arithmetic_value(_fmt(value)) != value:
                 continue
             lhs_at = step.rfind(lhs, 0, a)
             if lhs_at < 0:
@@ -304,7 +294,7 @@ def inject_latex_error(
             at, old, new = rng.choice(swaps)
             new_lhs = lhs[:at] + new + lhs[at + len(old) :]
             wrong = latex_value(new_lhs)
-        if wrong is None or wrong == value or _eval(_fmt(wrong)) != wrong:
+        if wrong is None or wrong == value or arithmetic_value(_fmt(wrong)) != wrong:
             continue
         lhs_at = step.rfind(lhs, 0, a)
         if lhs_at < 0:

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import json
-import re
 from collections import Counter
 from pathlib import Path
 
 from minos.core.types import LabelledSolution
 from minos.training.inject import ERROR_TYPES
-
-
-def _checkpoint_number(path: Path) -> int:
-    return int(re.sub(r"\D", "", path.name) or 0)
+from minos.training.settings import saved_checkpoints
 
 
 def checkpoints(run_dir: str | Path) -> list[Path]:
     """`checkpoint-N` folders in step order, then the final model in the run folder itself."""
     run_dir = Path(run_dir)
-    found = sorted((p for p in run_dir.glob("checkpoint-*") if p.is_dir()), key=_checkpoint_number)
+    found = saved_checkpoints(run_dir)
     if (run_dir / "config.json").exists() or (run_dir / "adapter_config.json").exists():  # a model or a LoRA adapter
         found.append(run_dir)
     return found
@@ -37,7 +33,7 @@ def meta_accuracy(verifier, rows: list[LabelledSolution], aggregation: str = "mi
 def _step_of(path: Path) -> int:
     """The optimizer step a checkpoint was saved at; the final model counts as the run's last step."""
     if path.name.startswith("checkpoint-"):
-        return _checkpoint_number(path)
+        return int(path.name.split("-", 1)[1])
     states = sorted(path.glob("checkpoint-*/trainer_state.json"))
     if states:
         return max(json.loads(state.read_text()).get("max_steps", 0) for state in states)

@@ -76,20 +76,27 @@ def unfreeze_top(model, layers: int):
     return model
 
 
-def last_checkpoint(settings) -> str | None:
-    """With `resume`, the newest COMPLETE checkpoint-N in output_dir, or None (a fresh start). A run killed
-    while writing a checkpoint leaves a folder without its trainer state (the Trainer writes that last);
-    resuming from it fails, so such a folder is passed over for the one before."""
-    if not settings.resume:
-        return None
+def saved_checkpoints(run_dir, *, complete: bool = False) -> list:
+    """The `checkpoint-N` folders of a run, in step order; `complete`: only those whose trainer state was
+    written (the Trainer writes it last, so a run killed while saving leaves a folder without it)."""
     import json
     from pathlib import Path
 
-    folders = [p for p in Path(settings.output_dir).glob("checkpoint-*") if p.name.split("-", 1)[1].isdigit()]
-    for folder in sorted(folders, key=lambda p: int(p.name.split("-", 1)[1]), reverse=True):
+    def whole(folder: Path) -> bool:
         try:
             json.loads((folder / "trainer_state.json").read_text())
+            return True
         except (OSError, ValueError):
-            continue
-        return str(folder)
-    return None
+            return False
+
+    folders = [p for p in Path(run_dir).glob("checkpoint-*") if p.is_dir() and p.name.split("-", 1)[1].isdigit()]
+    return [p for p in sorted(folders, key=lambda p: int(p.name.split("-", 1)[1])) if not complete or whole(p)]
+
+
+def last_checkpoint(settings) -> str | None:
+    """With `resume`, the newest complete checkpoint-N in output_dir, or None (a fresh start): resuming
+    from a half-written one fails, so it is passed over for the one before."""
+    if not settings.resume:
+        return None
+    found = saved_checkpoints(settings.output_dir, complete=True)
+    return str(found[-1]) if found else None

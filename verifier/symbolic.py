@@ -44,7 +44,7 @@ _SAFE = re.compile(r"^[\d\s.+\-*/()]+$")
 _PLAIN = str.maketrans({",": None, "$": None, "×": "*", "÷": "/", "–": "-", "−": "-"})
 
 
-def _to_number(expr: str) -> Fraction | None:
+def arithmetic_value(expr: str) -> Fraction | None:
     """Exact value of a plain arithmetic expression, or None when it is not one."""
     if len(expr) > _MAX_EXPR:
         return None
@@ -69,7 +69,7 @@ def _decimals(text: str) -> int:
 
 
 def _compare(lhs: str, rhs: str, shown_as: tuple[str, str] | None = None) -> StepCheck:
-    left, right = _to_number(lhs), _to_number(rhs)
+    left, right = arithmetic_value(lhs), arithmetic_value(rhs)
     if left is None or right is None:
         return StepCheck("unknown")
     if left == right:
@@ -124,7 +124,7 @@ def _latex_to_plain(side: str) -> str | None:
 def latex_value(side: str) -> Fraction | None:
     """Exact value of a LaTeX side that is plain arithmetic (`10 \\cdot 19`, `\\frac{3}{4}`), else None."""
     plain = _latex_to_plain(side)
-    return _to_number(plain) if plain is not None else None
+    return arithmetic_value(plain) if plain is not None else None
 
 
 _OPERAND_BEFORE = re.compile(rf"(?:\d|\)|:|,|[{_OPS}]|\s[xX])\s*$")

@@ -11,11 +11,10 @@
 from __future__ import annotations
 
 from minos.solver.generators.base import BaseGenerator, Completion, Generator, GeneratorError, SamplingParams
-from minos.solver.generators.prompts import STEP_DELIMITER, ChatTemplate, FewShotTemplate, template_for
+from minos.solver.generators.prompts import ChatTemplate, FewShotTemplate, template_for
 
 __all__ = [
     "BaseGenerator",
-    "STEP_DELIMITER",
     "ChatTemplate",
     "Completion",
     "FewShotTemplate",

@@ -23,7 +23,6 @@ class SamplingParams:
     max_tokens: int = 512
     seed: int | None = None
     stop: tuple[str, ...] = ()
-    logprobs: bool = False
 
     def with_(self, **changes) -> SamplingParams:
         return replace(self, **changes)
@@ -36,7 +35,6 @@ class Completion:
     text: str
     finish_reason: str
     usage: Usage
-    logprobs: tuple[float, ...] | None = None
 
 
 # One request of a batch: a prompt, how to sample it, and the same prompt as chat messages (or None).

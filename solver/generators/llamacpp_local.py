@@ -87,14 +87,10 @@ class LlamaCppGenerator(BaseGenerator):
                     top_k=0,  # nucleus sampling alone, as the other back ends do
                     stop=list(params.stop) or None,
                     seed=None if params.seed is None else params.seed + i,
-                    logprobs=1 if params.logprobs else None,
                 )
                 choice, usage = out["choices"][0], out["usage"]
-                logprobs = None
-                if params.logprobs and choice.get("logprobs"):
-                    logprobs = tuple(float(x) for x in choice["logprobs"]["token_logprobs"] if x is not None)
                 spent = Usage(usage["prompt_tokens"] if i == 0 else 0, usage["completion_tokens"])
-                completions.append(Completion(choice["text"], choice.get("finish_reason") or "stop", spent, logprobs))
+                completions.append(Completion(choice["text"], choice.get("finish_reason") or "stop", spent))
                 if params.temperature == 0:  # greedy: every sample would be the same
                     completions += [completions[-1]] * (params.n - 1)
                     break

@@ -93,7 +93,7 @@ class OpenAIGenerator(BaseGenerator):
         async def once():
             async with semaphore:
                 if endpoint == "completions":
-                    return _completions(await client.completions.create(prompt=prompt, **common, **({"logprobs": 1} if params.logprobs else {})))
+                    return _completions(await client.completions.create(prompt=prompt, **common))
                 extra = {"continue_final_message": True, "add_generation_prompt": False} if continues else None
                 return _chat_completions(await client.chat.completions.create(messages=messages, extra_body=extra, **common))
 
@@ -160,26 +160,21 @@ class OpenAIGenerator(BaseGenerator):
 
 def _completions(response) -> list[Completion]:
     choices = sorted(response.choices, key=lambda c: c.index)
-    texts, logprobs = [], []
-    for choice in choices:
-        texts.append(choice.text)
-        lp = getattr(choice, "logprobs", None)
-        logprobs.append(tuple(float(x) for x in lp.token_logprobs if x is not None) if lp is not None and lp.token_logprobs is not None else None)
-    return _shared(response, choices, texts, logprobs)
+    return _shared(response, choices, [c.text for c in choices])
 
 
 def _chat_completions(response) -> list[Completion]:
     choices = sorted(response.choices, key=lambda c: c.index)
-    return _shared(response, choices, [c.message.content or "" for c in choices], [None] * len(choices))
+    return _shared(response, choices, [c.message.content or "" for c in choices])
 
 
-def _shared(response, choices, texts: list[str], logprobs: list) -> list[Completion]:
+def _shared(response, choices, texts: list[str]) -> list[Completion]:
     """Completions with the response's usage shared out: the prompt charged once, the completion tokens split."""
     usage = response.usage
     prompt_tokens = usage.prompt_tokens if usage else 0
     completion_tokens = usage.completion_tokens if usage else 0
     return [
         Completion(text, choice.finish_reason or "stop",
-                   Usage(prompt_tokens if i == 0 else 0, completion_tokens // len(choices) + (i < completion_tokens % len(choices))), lp)
-        for i, (choice, text, lp) in enumerate(zip(choices, texts, logprobs, strict=True))
+                   Usage(prompt_tokens if i == 0 else 0, completion_tokens // len(choices) + (i < completion_tokens % len(choices))))
+        for i, (choice, text) in enumerate(zip(choices, texts, strict=True))
     ]

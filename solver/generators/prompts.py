@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from minos.core.steps import STEP_SEPARATOR, join_steps
 
-STEP_DELIMITER = STEP_SEPARATOR
 INSTRUCTION = "Solve the problem step by step. Separate steps with a blank line. End with 'The answer is X.'"
 
 _FEWSHOT = [
@@ -50,7 +49,7 @@ def chat_messages(question: str, steps: tuple[str, ...] | list[str] = ()) -> lis
     final assistant message for the server to continue (vLLM's `continue_final_message`)."""
     messages = [{"role": "user", "content": f"{question}\n\n{INSTRUCTION}"}]
     if steps:
-        messages.append({"role": "assistant", "content": join_steps(steps) + STEP_DELIMITER})
+        messages.append({"role": "assistant", "content": join_steps(steps) + STEP_SEPARATOR})
     return messages
 
 
@@ -65,7 +64,7 @@ class FewShotTemplate:
             f"Question: {q}\nAnswer: {join_steps(s)}\n\n\n" for q, s in _FEWSHOT
         )
         prompt = f"{INSTRUCTION}\n\n\n{shots}Question: {question}\nAnswer:"
-        return prompt + (" " + join_steps(steps) + STEP_DELIMITER if steps else " ")
+        return prompt + (" " + join_steps(steps) + STEP_SEPARATOR if steps else " ")
 
     @property
     def stop(self) -> tuple[str, ...]:
@@ -84,7 +83,7 @@ class ChatTemplate:
         prompt = _tokenizer(self.tokenizer_path).apply_chat_template(
             chat_messages(question), tokenize=False, add_generation_prompt=True
         )
-        return prompt + (join_steps(steps) + STEP_DELIMITER if steps else "")
+        return prompt + (join_steps(steps) + STEP_SEPARATOR if steps else "")
 
     @property
     def stop(self) -> tuple[str, ...]:

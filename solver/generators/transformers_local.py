@@ -72,7 +72,7 @@ class TransformersGenerator(BaseGenerator):
         with self._lock, torch.inference_mode():
             if params.seed is not None:
                 torch.manual_seed(params.seed)
-            out = self.model.generate(**encoded, **kwargs, output_scores=params.logprobs, return_dict_in_generate=True)
+            out = self.model.generate(**encoded, **kwargs, return_dict_in_generate=True)
         prompt_lengths = encoded.attention_mask.sum(1).tolist()
         eos_ids = {tok.eos_token_id, tok.pad_token_id} - {None}
         flat = []
@@ -84,14 +84,11 @@ class TransformersGenerator(BaseGenerator):
             finish = "stop" if cut >= 0 or hit_eos else "length"
             if cut >= 0:
                 text = text[:cut]
-            logprobs = None
-            if params.logprobs:
-                logprobs = tuple(float(torch.log_softmax(s[row].float(), -1)[ids[i]]) for i, s in enumerate(out.scores[:length]))
-            flat.append((text, finish, length + hit_eos, prompt_lengths[row], logprobs))
+            flat.append((text, finish, length + hit_eos, prompt_lengths[row]))
         grouped, at = [], 0
         for n in counts:  # the prompt is charged once per request, on its first sample
             mine = flat[at : at + n]
-            grouped.append([Completion(t, f, Usage(p if i == 0 else 0, k), lp) for i, (t, f, k, p, lp) in enumerate(mine)])
+            grouped.append([Completion(t, f, Usage(p if i == 0 else 0, k)) for i, (t, f, k, p) in enumerate(mine)])
             at += n
         return grouped
 

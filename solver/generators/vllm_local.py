@@ -29,22 +29,19 @@ class VLLMGenerator(BaseGenerator):
         sampling = [
             VSamplingParams(
                 n=p.n, temperature=p.temperature, top_p=p.top_p, max_tokens=p.max_tokens, seed=p.seed,
-                stop=list(p.stop) or None, logprobs=0 if p.logprobs else None,
+                stop=list(p.stop) or None,
             )
             for p in params
         ]
         with self._lock:
             outputs = self.llm.generate(prompts, sampling, use_tqdm=False)
         results = []
-        for output, p in zip(outputs, params, strict=True):
+        for output in outputs:
             prompt_tokens = len(output.prompt_token_ids or ())
             completions = []
             for i, choice in enumerate(output.outputs):
-                logprobs = None
-                if p.logprobs and choice.logprobs:
-                    logprobs = tuple(float(step[t].logprob) for step, t in zip(choice.logprobs, choice.token_ids, strict=False))
                 usage = Usage(prompt_tokens if i == 0 else 0, len(choice.token_ids))
-                completions.append(Completion(choice.text, choice.finish_reason or "stop", usage, logprobs))
+                completions.append(Completion(choice.text, choice.finish_reason or "stop", usage))
             results.append(completions)
         return results
 

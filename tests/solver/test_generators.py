@@ -37,7 +37,7 @@ def test_unknown_specs():
 
 def test_tiny_transformers_generator_samples_n_with_stop_and_seed(tiny_lm):
     gen = TransformersGenerator(tiny_lm)
-    params = SamplingParams(n=3, temperature=1.0, max_tokens=12, seed=7, stop=(" ",), logprobs=True)
+    params = SamplingParams(n=3, temperature=1.0, max_tokens=12, seed=7, stop=(" ",))
     first = asyncio.run(gen.complete("Question: 2+2?", params))
     again = asyncio.run(gen.complete("Question: 2+2?", params))
     assert len(first) == 3
@@ -45,7 +45,6 @@ def test_tiny_transformers_generator_samples_n_with_stop_and_seed(tiny_lm):
     for c in first:
         assert " " not in c.text  # cut at the stop string
         assert 1 <= c.usage.completion_tokens <= 12
-        assert c.logprobs and all(lp <= 0 for lp in c.logprobs)
     assert first[0].usage.prompt_tokens > 0 and first[1].usage.prompt_tokens == 0
 
 
