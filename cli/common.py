@@ -50,34 +50,56 @@ def _settings():
     return [(f.name, hints[f.name], f.default, f.metadata["help"]) for f in dataclasses.fields(SolverConfig) if f.name not in _OBJECTS]
 
 
+GENERATOR_PARTS = ("generator", "model", "endpoint", "api_key", "template")  # what builds a generator
+
+
+def _said(help: str, default) -> str:
+    return help if default is None else f"{help} (default: {default})"
+
+
+def _component_options(names) -> list:
+    added = []
+    for name in names:
+        default, flags, help = COMPONENTS[name]
+        kind = type(default) if default is not None else str
+        added.append((name, kind | None, typer.Option(*flags, help=_said(help, default), show_default=False)))
+    return added
+
+
+def _with_options(command, added: list):
+    """`command` with `added` (name, type, typer.Option) as keyword-only options defaulting to None."""
+    import inspect
+
+    signature = inspect.signature(command, eval_str=True)  # the command's own options, annotations resolved
+    own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+    extra = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[t, o]) for n, t, o in added]
+    command.__signature__ = signature.replace(parameters=own + extra)
+    return command
+
+
+def generator_options(command):
+    """Give a command the options that choose a generator (as `minos solve` has them), received in
+    `**options` for `build_generator`."""
+    return _with_options(command, _component_options(GENERATOR_PARTS))
+
+
 def solver_options(command):
     """Give a command one option per component and per `SolverConfig` setting, plus `--config RECIPE.yaml`.
 
     Every added option defaults to None ("not given"): a value comes from the command line, else the recipe,
     else the default shown in the help. The command receives them all in `**options` for `build_configs`.
     """
-    import inspect
     from pathlib import Path
 
-    signature = inspect.signature(command, eval_str=True)  # the command's own options, annotations resolved
-    own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
-    added = []
-    def said(help: str, default) -> str:
-        return help if default is None else f"{help} (default: {default})"
-
-    for name, (default, flags, help) in COMPONENTS.items():
-        kind = type(default) if default is not None else str
-        added.append((name, kind | None, typer.Option(*flags, help=said(help, default), show_default=False)))
+    added = _component_options(COMPONENTS)
     for name, kind, default, help in _settings():
         flags = ("--n", "-n") if name == "n" else (f"--{name.replace('_', '-')}",)
         if name == "strategy":
             help += "; batch: several, comma-separated"
-        added.append((name, kind | None, typer.Option(*flags, help=said(help, default), show_default=False)))
+        added.append((name, kind | None, typer.Option(*flags, help=_said(help, default), show_default=False)))
     added.append(("config", Path | None, typer.Option(
         "--config", help="a recipe: YAML of these options (recipes/solve/*.yaml); options given here win", show_default=False)))
-    extra = [inspect.Parameter(n, inspect.Parameter.KEYWORD_ONLY, default=None, annotation=Annotated[t, o]) for n, t, o in added]
-    command.__signature__ = signature.replace(parameters=own + extra)
-    return command
+    return _with_options(command, added)
 
 
 def resolve_options(options: dict) -> dict:
@@ -173,28 +195,49 @@ def build_configs(options: dict, *, several: bool = False) -> dict:
             fail(f"unknown strategy {strategy!r}: use one of {', '.join(STRATEGIES)}", 2)
         if values["verifier"] == "none" and STRATEGIES[strategy].needs_verifier:
             fail(f"strategy {strategy!r} needs a verifier (--verifier symbolic, prm:PATH, ...)", 2)
-    generator, endpoint = values["generator"], values["endpoint"]
-    http = generator.startswith(("http://", "https://"))
-    if endpoint not in ("auto", "completions", "chat"):
-        fail(f"unknown --endpoint {endpoint!r}: use auto, completions or chat", 2)
-    if not http and endpoint != "auto":
-        fail(f"--endpoint {endpoint} is for http:// generators, not {generator!r}", 2)
+    _check_endpoint(values)
     settings = {name: values[name] for name, _, _, _ in _settings() if name != "strategy"}
     try:
         first = SolverConfig(generator=None, strategy=strategies[0], **settings)  # settings checked before loading
     except ValueError as exc:
         fail(str(exc), 2)
+    try:
+        verifier = None
+        if values["verifier"] != "none":
+            _quiet_loading()
+            verifier = build_verifier(values["verifier"], api_key=values["api_key"], critic_samples=values["critic_samples"])
+    except (ValueError, OSError) as exc:
+        fail(str(exc).splitlines()[0], 2)
+    generator, template = build_generator(values)
+    first = replace(first, generator=generator, verifier=verifier, template=template)
+    return {s: replace(first, strategy=s) for s in strategies}
+
+
+def _check_endpoint(values: dict) -> None:
+    generator, endpoint = values["generator"], values["endpoint"]
+    if endpoint not in ("auto", "completions", "chat"):
+        fail(f"unknown --endpoint {endpoint!r}: use auto, completions or chat", 2)
+    if not generator.startswith(("http://", "https://")) and endpoint != "auto":
+        fail(f"--endpoint {endpoint} is for http:// generators, not {generator!r}", 2)
+
+
+def build_generator(options: dict):
+    """(generator, prompt template) from the options `generator_options` (or `solver_options`) added: the
+    defaults, then what the command line gave, $OPENAI_API_KEY for a missing key."""
+    import os
+
+    values = {name: COMPONENTS[name][0] for name in GENERATOR_PARTS} | {k: v for k, v in options.items() if v is not None}
+    values["api_key"] = values.get("api_key") or os.environ.get("OPENAI_API_KEY")
+    _check_endpoint(values)
+    generator, endpoint = values["generator"], values["endpoint"]
     _quiet_loading()
     try:
         from minos.solver.generators import load_generator, template_for
 
         template = template_for(values["template"])
-        verifier = None
-        if values["verifier"] != "none":
-            verifier = build_verifier(values["verifier"], api_key=values["api_key"], critic_samples=values["critic_samples"])
         _conversion_notice(generator)
+        http = generator.startswith(("http://", "https://"))
         gen = load_generator(generator, model=values["model"], api_key=values["api_key"], **({"endpoint": endpoint} if http else {}))
     except (ValueError, OSError) as exc:
         fail(str(exc).splitlines()[0], 2)
-    first = replace(first, generator=gen, verifier=verifier, template=template)
-    return {s: replace(first, strategy=s) for s in strategies}
+    return gen, template

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from minos.cli.common import fail
+from minos.cli.common import build_generator, fail, generator_options
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -107,34 +107,33 @@ def critique(
 
 
 @app.command()
+@generator_options
 def sample(
     input: Annotated[Path, typer.Argument(help="problems with reference answers (GSM8K, MATH, any JSONL/CSV/...)")],
     output: Annotated[Path, typer.Option("--output", "-o", help="step-labelled JSONL (minos rows)")],
-    generator: Annotated[str, typer.Option("--generator", "-g")] = "default",
-    model: Annotated[str | None, typer.Option("--model", "-m")] = None,
     n: Annotated[int, typer.Option("--n", "-n", min=1, help="solutions per problem")] = 4,
     limit: Annotated[int | None, typer.Option(help="only the first N problems")] = None,
     max_tokens: Annotated[int, typer.Option(min=1)] = 256,
     temperature: Annotated[float, typer.Option(min=0.0)] = 0.8,
     seed: Annotated[int, typer.Option()] = 0,
+    **options,
 ) -> None:
     """Solutions written by the generator, labelled by their final answer (ORM-ready; `minos data rollout`
     gives them step labels for a PRM)."""
     import asyncio
 
     from minos.core.data import DataError, load_problems, write_jsonl_atomic
-    from minos.solver.generators import load_generator, template_for
     from minos.training.sampled import sample_solutions
 
     errors: list[DataError] = []
     try:
         problems = load_problems(input, on_error="skip", errors=errors)[:limit]
-        gen = load_generator(generator, model=model)
     except (DataError, ValueError) as exc:
         fail(str(exc).splitlines()[0], 2)
     for error in errors:
         print(f"skipped {error}")
-    rows = asyncio.run(sample_solutions(problems, gen, template_for("fewshot"), n=n, max_tokens=max_tokens,
+    gen, template = build_generator(options)
+    rows = asyncio.run(sample_solutions(problems, gen, template, n=n, max_tokens=max_tokens,
                                         temperature=temperature, seed=seed))
     write_jsonl_atomic(output, [r.to_dict() for r in rows])
     right = sum(r.outcome for r in rows)
@@ -143,22 +142,21 @@ def sample(
 
 
 @app.command()
+@generator_options
 def rollout(
     input: Annotated[Path, typer.Argument(help="step-labelled or problems+solutions file to label by rollouts")],
     output: Annotated[Path, typer.Option("--output", "-o")],
-    generator: Annotated[str, typer.Option("--generator", "-g")] = "default",
-    model: Annotated[str | None, typer.Option("--model", "-m")] = None,
     k: Annotated[int, typer.Option(min=1, help="completions per step")] = 8,
     soft: Annotated[bool, typer.Option(help="soft labels (fraction reaching the answer) instead of hard")] = False,
     max_tokens: Annotated[int, typer.Option(min=1)] = 256,
     reference_from: Annotated[Path | None, typer.Option(help="problems file giving reference answers by question")] = None,
+    **options,
 ) -> None:
     """Math-Shepherd labels: sample k completions from each step; a step is good if they reach the answer."""
     import asyncio
 
     from minos.core.data import DataError, load_labelled, load_problems, write_jsonl_atomic
     from minos.core.types import Problem
-    from minos.solver.generators import load_generator, template_for
     from minos.training.rollout import rollout_labels
 
     try:
@@ -166,7 +164,7 @@ def rollout(
         references = {p.question: p.reference for p in load_problems(reference_from)} if reference_from else {}
     except DataError as exc:
         fail(str(exc), 2)
-    gen, template = load_generator(generator, model=model), template_for("fewshot")
+    gen, template = build_generator(options)
 
     async def run():
         out = []

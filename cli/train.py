@@ -16,42 +16,67 @@ app = typer.Typer(no_args_is_help=True)
 DataArg = Annotated[
     list[Path], typer.Argument(help="step-labelled files (minos rows, ProcessBench, Math-Shepherd, stepwise)")
 ]
-ModelOpt = Annotated[str | None, typer.Option("--model", "-m", help="causal LM (or stage-1 LoRA folder) to start from")]
 OutputOpt = Annotated[Path | None, typer.Option("--output-dir", "-o", help="checkpoints and the final model")]
-EpochsOpt = Annotated[float | None, typer.Option("--epochs", help="passes over the data (Math-Minos: 3 in stage 1, 1 in stage 2)")]
-LrOpt = Annotated[float | None, typer.Option("--lr", help="peak learning rate (Math-Minos stage 1: 5e-6)")]
-BatchOpt = Annotated[int | None, typer.Option(min=1, help="per-device batch size (default 4)")]
-AccumOpt = Annotated[int | None, typer.Option(min=1, help="gradient accumulation (global batch = batch x devices x this)")]
-LengthOpt = Annotated[int | None, typer.Option(help="tokens per example (Math-Minos: 1024 in stage 1, 512 in stage 2)")]
-SaveOpt = Annotated[int | None, typer.Option(min=1, help="checkpoint (and evaluate) every N optimizer steps (default 500)")]
-SeedOpt = Annotated[int | None, typer.Option()]
-Bf16Opt = Annotated[bool | None, typer.Option(help="bfloat16 mixed precision (GPUs)")]
-LimitOpt = Annotated[int | None, typer.Option(help="use only the first N rows")]
-LoraOpt = Annotated[int | None, typer.Option(min=0, help="LoRA rank on every linear layer (0 trains every weight)")]
-LayersOpt = Annotated[int | None, typer.Option(
-    min=0, help="partial unfreezing: train only the top N blocks and the final norm (0: a linear head on frozen features)")]
-ResumeOpt = Annotated[bool | None, typer.Option(help="go on from the last checkpoint-N in the output folder")]
+
+# The options both stages take, each named after its stage-config field (the same key in a --config YAML);
+# any other field (warmup_ratio, lr_scheduler_type, report_to, deepspeed, ...) comes through --config.
+# field: (type, flags, help)
+STAGE_OPTIONS: dict[str, tuple[type, tuple[str, ...], str]] = {
+    "model_name_or_path": (str, ("--model", "-m"), "causal LM (or stage-1 LoRA folder) to start from"),
+    "output_dir": (Path, ("--output-dir", "-o"), "checkpoints and the final model"),
+    "num_train_epochs": (float, ("--num-train-epochs",), "passes over the data (Math-Minos: 3 in stage 1, 1 in stage 2)"),
+    "learning_rate": (float, ("--learning-rate",), "peak learning rate (Math-Minos stage 1: 5e-6)"),
+    "per_device_train_batch_size": (int, ("--per-device-train-batch-size",), "per-device batch size (default 4)"),
+    "gradient_accumulation_steps": (int, ("--gradient-accumulation-steps",), "global batch = batch x devices x this"),
+    "max_length": (int, ("--max-length",), "tokens per example (Math-Minos: 1024 in stage 1, 512 in stage 2)"),
+    "lora_rank": (int, ("--lora-rank",), "LoRA rank on every linear layer (0 trains every weight)"),
+    "train_layers": (int, ("--train-layers",), "partial unfreezing: train only the top N blocks and the final norm "
+                     "(0: a linear head on frozen features)"),
+    "save_steps": (int, ("--save-steps",), "checkpoint (and evaluate) every N optimizer steps (default 500)"),
+    "seed": (int, ("--seed",), "data order and initialisation"),
+    "bf16": (bool, ("--bf16/--no-bf16",), "bfloat16 mixed precision (GPUs; CPUs with AVX-512 BF16 too, with use_cpu)"),
+    "resume": (bool, ("--resume/--no-resume",), "go on from the last complete checkpoint-N in the output folder"),
+}
+REWARD_OPTIONS: dict[str, tuple[type, tuple[str, ...], str]] = {
+    "eval_fraction": (float, ("--eval-fraction",), "held-out share for step F1 / outcome accuracy (default 0.1)"),
+    "step_tag": (str, ("--step-tag",), "the tag after each step (must stay one token; default ' ки')"),
+    "good_token": (str, ("--good-token",), "label token read as 'step is right' (default +)"),
+    "bad_token": (str, ("--bad-token",), "label token read as 'step is wrong' (default -)"),
+}
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", help="YAML of any stage-config field (every TrainingArguments one too: warmup_ratio, "
     "lr_scheduler_type, report_to, gradient_checkpointing, deepspeed, ...); options given here win")]
-
-# command-line option -> stage-config field
-_FIELDS = {
-    "model": "model_name_or_path", "output_dir": "output_dir", "epochs": "num_train_epochs", "learning_rate": "learning_rate",
-    "batch_size": "per_device_train_batch_size", "gradient_accumulation": "gradient_accumulation_steps",
-    "max_length": "max_length", "lora_rank": "lora_rank", "train_layers": "train_layers", "save_steps": "save_steps", "seed": "seed", "bf16": "bf16",
-    "resume": "resume", "eval_fraction": "eval_fraction",
-}
+LimitOpt = Annotated[int | None, typer.Option(help="use only the first N rows")]
 
 
-def _stage_config(kind, options: dict, recipe: Path | None, **fixed):
+def stage_options(*tables):
+    """Give a command one option per field of `tables`, all defaulting to None ("not given"), received in
+    `**fields` (the same mechanism as the solver's options: see `minos.cli.common.solver_options`)."""
+
+    def decorate(command):
+        import inspect
+
+        signature = inspect.signature(command, eval_str=True)
+        own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
+        added = [
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
+                              annotation=Annotated[kind | None, typer.Option(*flags, help=help, show_default=False)])
+            for table in tables for name, (kind, flags, help) in table.items()
+        ]
+        command.__signature__ = signature.replace(parameters=own + added)
+        return command
+
+    return decorate
+
+
+def _stage_config(kind, fields: dict, recipe: Path | None, **fixed):
     """The stage config: its defaults, then the recipe, then the options given on the command line."""
     import dataclasses
 
     from minos.cli.common import read_recipe
 
     values = read_recipe(recipe, {f.name for f in dataclasses.fields(kind)}) if recipe else {}
-    values |= {_FIELDS[k]: str(v) if isinstance(v, Path) else v for k, v in options.items() if v is not None}
+    values |= {k: str(v) if isinstance(v, Path) else v for k, v in fields.items() if v is not None}
     values |= fixed
     if not values.get("output_dir"):
         fail("--output-dir (or output_dir in --config) is required", 2)
@@ -80,29 +105,12 @@ def _rows(files: list[Path], limit: int | None):
 
 
 @app.command()
-def sft(
-    data: DataArg,
-    model: ModelOpt = None,
-    output_dir: OutputOpt = None,
-    epochs: EpochsOpt = None,
-    learning_rate: LrOpt = None,
-    batch_size: BatchOpt = None,
-    gradient_accumulation: AccumOpt = None,
-    max_length: LengthOpt = None,
-    lora_rank: LoraOpt = None,
-    train_layers: LayersOpt = None,
-    save_steps: SaveOpt = None,
-    seed: SeedOpt = None,
-    bf16: Bf16Opt = None,
-    resume: ResumeOpt = None,
-    limit: LimitOpt = None,
-    config: ConfigOpt = None,
-) -> None:
+@stage_options(STAGE_OPTIONS)
+def sft(data: DataArg, config: ConfigOpt = None, limit: LimitOpt = None, **fields) -> None:
     """Stage 1: supervised fine-tuning on step-by-step critiques (loss on the critique only)."""
     from minos.training.sft import CritiqueSFTConfig, train_sft
 
-    options = {k: v for k, v in locals().items() if k in _FIELDS}
-    stage = _stage_config(CritiqueSFTConfig, options, config)
+    stage = _stage_config(CritiqueSFTConfig, fields, config)
     try:
         trainer = train_sft(_rows(data, limit), stage)
     except ValueError as exc:
@@ -112,46 +120,17 @@ def sft(
         print(f"stage 1 done: loss {losses[0]:.4f} -> {losses[-1]:.4f} over {len(losses)} steps -> {stage.output_dir}")
 
 
-TagOpt = Annotated[str, typer.Option(help="step tag string (must be one token)")]
-GoodOpt = Annotated[str, typer.Option(help="label token read as 'step is right'")]
-BadOpt = Annotated[str, typer.Option(help="label token read as 'step is wrong'")]
-EvalOpt = Annotated[float | None, typer.Option(min=0.0, max=0.5, help="held-out share for step F1 / outcome accuracy (default 0.1)")]
-
-
 # One body, two commands: the command name is the mode.
 @app.command("orm", help="Stage 2, ORM: the tag loss at the final tag only, on whether the final answer is right.")
 @app.command("prm", help="Stage 2, PRM: loss at every step tag over the good/bad label tokens (soft labels allowed).")
-def reward(
-    ctx: typer.Context,
-    data: DataArg,
-    model: ModelOpt = None,
-    output_dir: OutputOpt = None,
-    epochs: EpochsOpt = None,
-    learning_rate: LrOpt = None,
-    batch_size: BatchOpt = None,
-    gradient_accumulation: AccumOpt = None,
-    max_length: LengthOpt = None,
-    eval_fraction: EvalOpt = None,
-    save_steps: SaveOpt = None,
-    seed: SeedOpt = None,
-    bf16: Bf16Opt = None,
-    lora_rank: LoraOpt = None,
-    train_layers: LayersOpt = None,
-    resume: ResumeOpt = None,
-    limit: LimitOpt = None,
-    config: ConfigOpt = None,
-    tag: TagOpt = " ки",
-    good: GoodOpt = "+",
-    bad: BadOpt = "-",
-) -> None:
+@stage_options(STAGE_OPTIONS, REWARD_OPTIONS)
+def reward(ctx: typer.Context, data: DataArg, config: ConfigOpt = None, limit: LimitOpt = None, **fields) -> None:
     from minos.training.reward import RewardConfig, train_reward
-    from minos.verifier.scheme import StepTagScheme
 
     mode = ctx.info_name
-    options = {k: v for k, v in locals().items() if k in _FIELDS}
-    stage = _stage_config(RewardConfig, options, config, mode=mode)
+    stage = _stage_config(RewardConfig, fields, config, mode=mode)
     try:
-        trainer, metrics = train_reward(_rows(data, limit), stage, StepTagScheme(tag=tag, good=good, bad=bad))
+        trainer, metrics = train_reward(_rows(data, limit), stage)
     except ValueError as exc:
         fail(str(exc).splitlines()[0], 2)
     if not trainer.is_world_process_zero():  # under `accelerate launch`, one report

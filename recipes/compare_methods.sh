@@ -15,9 +15,9 @@ run() {  # name, then the method's options
         --config recipes/compare/stage2_cpu.yaml --resume "$@" > "$OUT/$name.log" 2>&1
 }
 mkdir -p "$OUT"
-run lora --lora-rank 16 --lr 2e-4
-run partial --train-layers 2 --lr 5e-5
-run head --train-layers 0 --lr 1e-3
+run lora --lora-rank 16 --learning-rate 2e-4
+run partial --train-layers 2 --learning-rate 5e-5
+run head --train-layers 0 --learning-rate 1e-3
 for name in lora partial head; do
     last=$(ls -d "$OUT/$name"/checkpoint-* | sort -V | tail -1)
     OMP_NUM_THREADS=1 python recipes/heldout_figures.py "prm:$last" "$DATA/dev_b.jsonl" --dev "$DATA/dev_a.jsonl" \

@@ -32,6 +32,9 @@ class RewardConfig(ModelArguments, TrainingArguments):
     bad_weight: float = field(default=1.0, metadata={
         "help": "loss weight of a tag labelled wrong against 1 for a right one: real solutions cut at their first "
         "error have about one wrong tag in ten, and a model that only learns that base rate sits at its entropy"})
+    step_tag: str = field(default=" ки", metadata={"help": "the tag after each step, read for its score (must stay one token)"})
+    good_token: str = field(default="+", metadata={"help": "label token read as 'step is right'"})
+    bad_token: str = field(default="-", metadata={"help": "label token read as 'step is wrong'"})
     num_train_epochs: float = field(default=1.0, metadata={"help": "Math-Minos: 1 epoch"})
     learning_rate: float = field(default=2e-6, metadata={"help": "peak learning rate"})
     eval_strategy: str = field(default="steps", metadata={"help": "held-out metrics at every save (the meta-eval curve)"})
@@ -169,13 +172,13 @@ class RewardTrainer(Trainer):
             self.scheme.save(output_dir or self.args.output_dir)
 
 
-def train_reward(rows: list[LabelledSolution], config: RewardConfig, scheme: StepTagScheme | None = None):
+def train_reward(rows: list[LabelledSolution], config: RewardConfig):
     """Stage 2 from `config.model_name_or_path`; returns the trainer and the held-out metrics at the end."""
     import random
     from dataclasses import replace
 
     config.check_model()
-    scheme = replace(scheme or PRESETS["minos"], mode=config.mode)
+    scheme = replace(PRESETS["minos"], tag=config.step_tag, good=config.good_token, bad=config.bad_token, mode=config.mode)
     if config.until_first_error and config.mode == "prm":
         rows = [until_first_error(r) for r in rows]
     tokenizer = load_tokenizer(config.model_name_or_path)

@@ -177,7 +177,7 @@ def test_train_prm_and_eval_meta_commands(tiny_lm, fixtures, tmp_path):
     out = tmp_path / "prm"
     result = runner.invoke(
         app,
-        ["train", "prm", str(injected), "-m", str(tiny_lm), "-o", str(out), "--epochs", "2", "--lr", "1e-3",
+        ["train", "prm", str(injected), "-m", str(tiny_lm), "-o", str(out), "--num-train-epochs", "2", "--learning-rate", "1e-3",
          "--max-length", "2048", "--save-steps", "5", "--eval-fraction", "0.2"],
     )
     assert result.exit_code == 0, result.output
@@ -196,7 +196,7 @@ def test_train_prm_and_eval_meta_commands(tiny_lm, fixtures, tmp_path):
 def test_train_reports_a_bad_tag_as_usage_error(tiny_lm, fixtures, tmp_path):
     result = runner.invoke(
         app, ["train", "orm", str(fixtures / "stepwise_sample.jsonl"), "-m", str(tiny_lm), "-o", str(tmp_path / "x"),
-              "--tag", " <<not-one-token>>"],
+              "--step-tag", " <<not-one-token>>"],
     )
     assert result.exit_code == 2 and "must be one" in result.stderr
 
@@ -309,7 +309,7 @@ def test_train_config_reaches_every_trainer_option(tiny_lm, fixtures, tmp_path):
     assert runner.invoke(app, ["data", "inject", str(fixtures / "gsm8k_sample.jsonl"), "-o", str(injected)]).exit_code == 0
     out = tmp_path / "prm"
     result = runner.invoke(app, ["train", "prm", str(injected), "-m", str(tiny_lm), "-o", str(out),
-                                 "--config", str(recipe), "--max-length", "2048", "--batch-size", "2"])
+                                 "--config", str(recipe), "--max-length", "2048", "--per-device-train-batch-size", "2"])
     assert result.exit_code == 0, result.output
     import torch
 
@@ -340,6 +340,28 @@ def test_data_sample_writes_model_solutions_labelled_by_answer(echo, fixtures, t
     assert "6 solutions of 3 problems" in result.output
 
 
+def test_data_sample_takes_the_generator_options_solve_takes(fixtures, tmp_path):
+    """A chat-only server with a key: `--endpoint chat --api-key` reach it as they do from `minos solve`."""
+    from tests.servers import json_server
+
+    def respond(method, path, body):
+        if method == "GET":
+            return 200, {"object": "list", "data": [{"id": "m", "object": "model"}]}
+        text = "48 / 2 = 24.\n\nThe answer is 24."
+        choices = [{"index": i, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"} for i in range(body.get("n") or 1)]
+        return 200, {"id": "c", "object": "chat.completion", "created": 0, "model": "m", "choices": choices,
+                     "usage": {"prompt_tokens": 9, "completion_tokens": 9, "total_tokens": 18}}
+
+    log: list = []
+    out = tmp_path / "sampled.jsonl"
+    with json_server(respond, log=log) as url:
+        result = runner.invoke(app, ["data", "sample", str(fixtures / "gsm8k_sample.jsonl"), "-o", str(out), "--n", "1",
+                                     "--limit", "1", "--generator", url, "--model", "m", "--endpoint", "chat", "--api-key", "sk-test"])
+    assert result.exit_code == 0, result.output
+    posts = [(path, headers) for method, path, headers, _ in log if method == "POST"]
+    assert posts and all(path.endswith("/chat/completions") and headers["authorization"] == "Bearer sk-test" for path, headers in posts)
+
+
 def test_batch_plot_of_accuracy_against_n(echo, fixtures, tmp_path):
     out, plot = tmp_path / "out.jsonl", tmp_path / "acc.png"
     result = runner.invoke(app, ["batch", str(fixtures / "gsm8k_sample.jsonl"), "-o", str(out), "--verifier", "symbolic",
@@ -360,7 +382,7 @@ def test_train_layers_reaches_the_stage_config_and_conflicts_with_lora(tiny_lm, 
     injected, out = tmp_path / "injected.jsonl", tmp_path / "partial"
     assert runner.invoke(app, ["data", "inject", str(fixtures / "gsm8k_sample.jsonl"), "-o", str(injected)]).exit_code == 0
     result = runner.invoke(app, ["train", "prm", str(injected), "-m", str(tiny_lm), "-o", str(out), "--train-layers", "1",
-                                 "--epochs", "1", "--max-length", "2048", "--eval-fraction", "0.2"])
+                                 "--num-train-epochs", "1", "--max-length", "2048", "--eval-fraction", "0.2"])
     assert result.exit_code == 0, result.output
     import torch
 

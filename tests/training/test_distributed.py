@@ -27,7 +27,7 @@ def test_prm_trains_data_parallel_with_two_processes(tiny_lm, fixtures, tmp_path
     command = [
         sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
         "-m", "minos.cli.main", "train", "prm", str(injected), "-m", str(tiny_lm), "-o", str(out),
-        "--epochs", "2", "--lr", "1e-3", "--max-length", "2048", "--save-steps", "3", "--eval-fraction", "0.2",
+        "--num-train-epochs", "2", "--learning-rate", "1e-3", "--max-length", "2048", "--save-steps", "3", "--eval-fraction", "0.2",
     ]
     env = {**os.environ, "ACCELERATE_USE_CPU": "true", "OMP_NUM_THREADS": "1"}
     done = subprocess.run(command, capture_output=True, text=True, timeout=600, env=env)
