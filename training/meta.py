@@ -20,16 +20,6 @@ def checkpoints(run_dir: str | Path) -> list[Path]:
     return found
 
 
-def meta_accuracy(verifier, rows: list[LabelledSolution], aggregation: str = "min", threshold: float = 0.5) -> float:
-    """How often the verifier judges a solution's final answer right: predicted correct when the
-    aggregated score is at least `threshold`, truly correct per `LabelledSolution.outcome`."""
-    from minos.core.votes import aggregate
-
-    scores = verifier.score_batch([(row.problem.question, list(row.steps)) for row in rows])  # batched
-    right = sum((aggregate(s, aggregation) >= threshold) == row.outcome for row, s in zip(rows, scores, strict=True))
-    return right / len(rows) if rows else 0.0
-
-
 def _step_of(path: Path) -> int:
     """The optimizer step a checkpoint was saved at; the final model counts as the run's last step."""
     if path.name.startswith("checkpoint-"):
@@ -42,6 +32,7 @@ def _step_of(path: Path) -> int:
 
 def meta_curve(run_dir: str | Path, rows: list[LabelledSolution], *, mode: str = "prm") -> list[dict]:
     """Meta-accuracy of every checkpoint of a run, in step order (the Math-Minos convergence curve)."""
+    from minos.verifier.evaluate import outcome_accuracy
     from minos.verifier.neural import NeuralVerifier
 
     curve = []
@@ -50,7 +41,8 @@ def meta_curve(run_dir: str | Path, rows: list[LabelledSolution], *, mode: str =
         if curve and curve[-1]["step"] == step:
             continue  # the final model is the checkpoint the trainer saved at its last step
         verifier = NeuralVerifier(path, mode=mode)
-        curve.append({"checkpoint": str(path), "step": step, "accuracy": meta_accuracy(verifier, rows)})
+        scores = verifier.score_batch([(row.problem.question, list(row.steps)) for row in rows])
+        curve.append({"checkpoint": str(path), "step": step, "accuracy": outcome_accuracy(rows, scores)})
     return curve
 
 

@@ -42,6 +42,16 @@ def _at_threshold(samples: list[LabelledSolution], scores: list[list[float]], th
     }
 
 
+def outcome_accuracy(samples: list[LabelledSolution], scores: list[list[float]], aggregation: str = "min",
+                     threshold: float = 0.5) -> float:
+    """How often the aggregated score judges a solution's final answer right (at least `threshold`: right),
+    against `LabelledSolution.outcome`: the Math-Minos meta-evaluation accuracy."""
+    from minos.core.votes import aggregate
+
+    right = sum((aggregate(s, aggregation) >= threshold) == row.outcome for row, s in zip(samples, scores, strict=True))
+    return right / len(samples) if samples else 0.0
+
+
 def step_auroc(samples: list[LabelledSolution], scores: list[list[float]]) -> float | None:
     """How well the step scores rank, whatever the threshold: the chance that a right step (one before the
     first error, or any step of a right solution) scores above a first wrong step, over every such pair

@@ -9,6 +9,7 @@ from minos.verifier.evaluate import (
     THRESHOLDS,
     best_threshold,
     by_source,
+    outcome_accuracy,
     processbench_metrics,
     rerank_metrics,
     step_auroc,
@@ -56,6 +57,20 @@ def test_remote_verifier_dead_server():
 def _sample(first_error: int, n: int = 3) -> LabelledSolution:
     labels = tuple(1.0 if first_error == -1 or i < first_error else 0.0 for i in range(n))
     return LabelledSolution(Problem("p", "q"), tuple("abc"[:n]), labels)
+
+
+@pytest.mark.parametrize(
+    "aggregation, threshold, expected",
+    [
+        ("min", 0.5, 0.75),  # the second right row's 0.4 step reads as a wrong final answer
+        ("last", 0.5, 0.75),  # the third row (wrong at step 0) ends on 0.9: read as right
+        ("min", 0.35, 1.0),  # 0.4 now passes, 0.2 still fails
+    ],
+)
+def test_outcome_accuracy(aggregation, threshold, expected):
+    samples = [_sample(1), _sample(-1), _sample(0), _sample(-1)]
+    scores = [[0.9, 0.3, 0.2], [0.9, 0.9, 0.9], [0.2, 0.9, 0.9], [0.9, 0.4, 0.9]]
+    assert outcome_accuracy(samples, scores, aggregation, threshold) == expected
 
 
 def test_processbench_metrics():
