@@ -15,13 +15,16 @@ import tempfile
 import time
 from pathlib import Path
 
+from minos.solver.generators.base import BaseGenerator
+from minos.verifier.base import BaseVerifier
+
 from benchmarks.common import print_table
 
 # a long question, like a MATH problem with its statement and a table: 2 KB a line, 200 MB at 100,000 lines
 _PAD = " ".join(["The table lists the values 12, 17, 23 and 41 for the four quarters."] * 30)
 
 
-class _Instant:
+class _Instant(BaseGenerator):
     """An instant generator: every sample is one short step with an answer."""
 
     name = "instant"
@@ -31,9 +34,6 @@ class _Instant:
         from minos.solver.generators.base import Completion
 
         return [Completion("2 + 2 = 4. The answer is 4.", "stop", Usage(1, 8)) for _ in range(params.n)]
-
-    async def aclose(self) -> None:
-        return None
 
 
 def _write_input(path: Path, lines: int) -> None:
@@ -61,7 +61,7 @@ def _child(input: str, output: str, whole: bool) -> None:
     print(json.dumps({"rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "seconds": seconds, "rows": rows}))
 
 
-class _Varied:
+class _Varied(BaseGenerator):
     """An instant generator whose n samples give answers in many forms (0.5, 1/2, \\frac{1}{2}, 7, ...),
     as real samples do, so grouping answers by equivalence does real work."""
 
@@ -78,11 +78,8 @@ class _Varied:
         texts = [f"First, 3 * 4 = 12.\n\nThen 12 / 24 = 0.5.\n\nThe answer is {rng.choice(forms)}." for _ in range(params.n)]
         return [Completion(t, "stop", Usage(1, 30)) for t in texts]
 
-    async def aclose(self) -> None:
-        return None
 
-
-class _Constant:
+class _Constant(BaseVerifier):
     name = "constant"
 
     def score(self, question, solutions):

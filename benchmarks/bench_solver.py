@@ -10,11 +10,14 @@ import tempfile
 import time
 from pathlib import Path
 
+from minos.solver.generators.base import BaseGenerator
+from minos.verifier.base import BaseVerifier
+
 from benchmarks.common import print_table, raw_completions
 
 
-class _Timed:
-    """Wraps a generator or verifier and records the wall-clock interval of every call."""
+class _TimedGenerator(BaseGenerator):
+    """Wraps a generator and records the wall-clock interval of every call."""
 
     def __init__(self, inner, intervals: list) -> None:
         self.inner, self.intervals, self.name = inner, intervals, inner.name
@@ -26,15 +29,22 @@ class _Timed:
         finally:
             self.intervals.append((started, time.perf_counter()))
 
+    async def aclose(self):
+        await self.inner.aclose()
+
+
+class _TimedVerifier(BaseVerifier):
+    """Wraps a verifier and records the wall-clock interval of every call."""
+
+    def __init__(self, inner, intervals: list) -> None:
+        self.inner, self.intervals, self.name = inner, intervals, inner.name
+
     def score(self, question, solutions):
         started = time.perf_counter()
         try:
             return self.inner.score(question, solutions)
         finally:
             self.intervals.append((started, time.perf_counter()))
-
-    async def aclose(self):
-        await self.inner.aclose()
 
 
 def _covered(intervals: list[tuple[float, float]]) -> float:
@@ -60,9 +70,9 @@ def _overhead(url: str, quick: bool) -> list[list]:
     ]
     for strategy, settings in cases:
         intervals: list = []
-        generator = _Timed(OpenAIGenerator(url, "gemma"), intervals)
+        generator = _TimedGenerator(OpenAIGenerator(url, "gemma"), intervals)
         config = SolverConfig(
-            generator=generator, verifier=_Timed(load_verifier("symbolic"), intervals), strategy=strategy, seed=0, **settings
+            generator=generator, verifier=_TimedVerifier(load_verifier("symbolic"), intervals), strategy=strategy, seed=0, **settings
         )
         for label, repeats in (("first solve", 1), ("next solves", 1 if quick else 3)):
             intervals.clear()
@@ -75,7 +85,7 @@ def _overhead(url: str, quick: bool) -> list[list]:
     return rows
 
 
-class _Instant:
+class _Instant(BaseGenerator):
     """A generator that answers at once: what is left of a solve's time is orchestration."""
 
     name = "instant"
@@ -85,9 +95,6 @@ class _Instant:
         from minos.solver.generators import Completion
 
         return [Completion("48 / 2 = 24 clips in May.\n\nThe answer is 72.", "stop", Usage(10, 12))] * params.n
-
-    async def aclose(self):
-        return None
 
 
 def _fixed_cost(quick: bool) -> list[list]:
