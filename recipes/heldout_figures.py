@@ -27,7 +27,13 @@ from pathlib import Path
 from minos.core.data import load_labelled
 from minos.verifier import load_verifier
 from minos.verifier.base import BaseVerifier
-from minos.verifier.evaluate import best_threshold, by_source, evaluate_rerank, sweep_thresholds
+from minos.verifier.evaluate import (
+    best_threshold,
+    by_source,
+    evaluate_rerank,
+    pick_among_labelled,
+    sweep_thresholds,
+)
 from minos.verifier.scheme import StepTagScheme
 from minos.verifier.symbolic import HybridVerifier, SymbolicVerifier
 
@@ -76,6 +82,12 @@ def _scored(spec, neural, path, cache):
     seconds = time.time() - start
     hybrid = HybridVerifier(_Scored(prm)).score_batch(items)  # the same zeroing rule, on the scores in hand
     return rows, items, prm, hybrid, seconds
+
+
+def _per_source(rows, scores, figure) -> dict:
+    sources = sorted({r.problem.source or "?" for r in rows})
+    picked = {s: [i for i, r in enumerate(rows) if (r.problem.source or "?") == s] for s in sources}
+    return {s: figure([rows[i] for i in idx], [scores[i] for i in idx]) for s, idx in picked.items()} | {"all": figure(rows, scores)}
 
 
 def main() -> None:
@@ -131,6 +143,8 @@ def main() -> None:
             "symbolic": by_source(rows, SymbolicVerifier().score_batch(items), 0.5),
             "prm_upper_bound": {k: v for k, v in sweep_thresholds(rows, prm).items() if k != "sweep"},
             "hybrid_upper_bound": {k: v for k, v in sweep_thresholds(rows, hybrid).items() if k != "sweep"},
+            # reranking a problem's own labelled solutions (best-of-N on their final answers), per source
+            "pick": {reading: _per_source(rows, s, pick_among_labelled) for reading, s in (("prm", prm), ("hybrid", hybrid))},
             "by_type": {},
         }
         for kind in ("irrelevant", "calculation", "logical", "none"):

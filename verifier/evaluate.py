@@ -80,6 +80,24 @@ def step_auroc(samples: list[LabelledSolution], scores: list[list[float]]) -> fl
     return (rank_sum - n_right * (n_right + 1) / 2) / (n_right * n_wrong)
 
 
+def pick_among_labelled(samples: list[LabelledSolution], scores: list[list[float]], aggregation: str = "min") -> dict:
+    """Reranking on labelled rows: for each problem with several solutions whose final answers are not all
+    right or all wrong, the verifier's best-scored solution (best-of-N); its share of right final answers
+    against a random pick's (`chance`) and the oracle's (1.0 there)."""
+    from minos.core.votes import aggregate
+
+    groups: dict[str, list[int]] = {}
+    for i, sample in enumerate(samples):
+        groups.setdefault(sample.problem.question, []).append(i)
+    mixed = [idx for idx in groups.values() if len({samples[i].outcome for i in idx}) == 2]
+    if not mixed:
+        return {"problems": 0, "best_of_n": None, "chance": None}
+    best = [max(idx, key=lambda i: aggregate(scores[i], aggregation)) for idx in mixed]
+    chance = [sum(samples[i].outcome for i in idx) / len(idx) for idx in mixed]
+    return {"problems": len(mixed), "solutions": sum(map(len, mixed)),
+            "best_of_n": sum(samples[i].outcome for i in best) / len(mixed), "chance": sum(chance) / len(mixed)}
+
+
 def by_source(samples: list[LabelledSolution], scores: list[list[float]], threshold: float) -> dict[str, dict]:
     """`processbench_metrics` for each source of the rows (`problem.source`: a ProcessBench row's `source`
     field, else the file's name), then for all of them together."""

@@ -10,6 +10,7 @@ from minos.verifier.evaluate import (
     best_threshold,
     by_source,
     outcome_accuracy,
+    pick_among_labelled,
     processbench_metrics,
     rerank_metrics,
     step_auroc,
@@ -168,3 +169,16 @@ def test_thresholds_reach_scores_that_crowd_near_zero():
     best = sweep_thresholds(samples, scores)
     assert best["f1"] == 1.0 and 0.002 < best["threshold"] <= 0.006
     assert sweep_thresholds(samples, scores, THRESHOLDS)["f1"] == 0.0
+
+
+def test_pick_among_labelled_reranks_each_problems_own_solutions():
+    def row(question, first_error):
+        labels = tuple(0.0 if i >= first_error >= 0 else 1.0 for i in range(2))
+        return LabelledSolution(Problem("p", question), ("a", "b"), labels)
+
+    rows = [row("q1", -1), row("q1", 0), row("q1", 1), row("q2", -1), row("q2", 1), row("q3", 0), row("q3", 1)]
+    scores = [[0.9, 0.8], [0.2, 0.2], [0.9, 0.1], [0.4, 0.4], [0.9, 0.9], [0.5, 0.5], [0.6, 0.6]]
+    got = pick_among_labelled(rows, scores)
+    # q3 has no right solution: nothing to pick there; q1 picks its right one, q2 a wrong one
+    assert got == {"problems": 2, "solutions": 5, "best_of_n": 0.5, "chance": (1 / 3 + 1 / 2) / 2}
+    assert pick_among_labelled(rows[5:], scores[5:])["problems"] == 0
