@@ -189,7 +189,8 @@ def errors(
 ) -> None:
     """Distribution of the five error types over a labelled set (table and bar chart)."""
     from minos.core.data import DataError, load_labelled
-    from minos.training.meta import error_type_counts, save_bar_chart
+    from minos.core.plots import save_bars
+    from minos.training.meta import error_type_counts
     from rich.console import Console
     from rich.table import Table
 
@@ -205,4 +206,4 @@ def errors(
         table.add_row(kind, str(count), f"{count / total:.1%}")
     Console().print(table)
     if plot is not None:
-        save_bar_chart(counts, plot, title="error types", ylabel="wrong steps")
+        save_bars(counts, plot, title="error types", ylabel="wrong steps")

@@ -259,11 +259,8 @@ def accuracy_at_k(rows: Iterable[dict], ks: dict[str, list[int]], aggregation: s
 
 def plot_accuracy_vs_n(results: Path, samples: dict[str, int], aggregation: str, path: Path) -> None:
     """Accuracy against n (samples per strategy) from one results file, read once as a stream."""
-    import matplotlib
+    from minos.core.plots import save_lines
     from minos.solver.strategies import STRATEGIES
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
 
     # search results are not prefixes of a larger run, nor is one greedy sample
     ks = {
@@ -272,17 +269,8 @@ def plot_accuracy_vs_n(results: Path, samples: dict[str, int], aggregation: str,
         if STRATEGIES[strategy].mode == "sample" and not STRATEGIES[strategy].single
     }
     accuracy = accuracy_at_k(read_jsonl(results), ks, aggregation)
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for strategy, points in ks.items():
-        ax.plot(points, [accuracy.get((strategy, k), float("nan")) for k in points], marker="o", label=strategy)
-    ax.set_xscale("log", base=2)
-    ax.set_xlabel("n (samples)")
-    ax.set_ylabel("accuracy")
-    ax.set_ylim(0, 1)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    series = {s: (points, [accuracy.get((s, k), float("nan")) for k in points]) for s, points in ks.items()}
+    save_lines(series, path, xlabel="n (samples)", ylabel="accuracy", log2_x=True)
 
 
 class MergeError(ValueError):

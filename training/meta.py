@@ -57,37 +57,9 @@ def error_type_counts(rows: list[LabelledSolution]) -> dict[str, int]:
     return {kind: counts.get(kind, 0) for kind in ERROR_TYPES}
 
 
-def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")  # files only, no display
-    import matplotlib.pyplot as plt
-
-    return plt
-
-
-def save_bar_chart(values: dict[str, float], path: str | Path, *, title: str, ylabel: str) -> None:
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    ax.bar(list(values), list(values.values()))
-    ax.set_title(title)
-    ax.set_ylabel(ylabel)
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
-
-
 def save_curves(curves: dict[str, list[dict]], path: str | Path) -> None:
     """Meta-accuracy against training step, one line per run (e.g. with and without stage 1)."""
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for name, curve in curves.items():
-        ax.plot([p["step"] for p in curve], [p["accuracy"] for p in curve], marker="o", label=name)
-    ax.set_title("meta-evaluation")
-    ax.set_xlabel("training step")
-    ax.set_ylabel("final-answer judgement accuracy")
-    ax.set_ylim(0, 1)
-    ax.legend()
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)
+    from minos.core.plots import save_lines
+
+    series = {name: ([p["step"] for p in curve], [p["accuracy"] for p in curve]) for name, curve in curves.items()}
+    save_lines(series, path, title="meta-evaluation", xlabel="training step", ylabel="final-answer judgement accuracy")
