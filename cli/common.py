@@ -201,14 +201,19 @@ def build_configs(options: dict, *, several: bool = False) -> dict:
         first = SolverConfig(generator=None, strategy=strategies[0], **settings)  # settings checked before loading
     except ValueError as exc:
         fail(str(exc), 2)
-    try:
-        verifier = None
-        if values["verifier"] != "none":
-            _quiet_loading()
-            verifier = build_verifier(values["verifier"], api_key=values["api_key"], critic_samples=values["critic_samples"])
-    except (ValueError, OSError) as exc:
-        fail(str(exc).splitlines()[0], 2)
-    generator, template = build_generator(values)
+    from concurrent.futures import ThreadPoolExecutor
+
+    _quiet_loading()
+    # the generator loads beside the verifier: llama.cpp's loader runs in C, without the GIL (a second or two)
+    with ThreadPoolExecutor(1) as pool:
+        loading = pool.submit(build_generator, values)
+        try:
+            verifier = None
+            if values["verifier"] != "none":
+                verifier = build_verifier(values["verifier"], api_key=values["api_key"], critic_samples=values["critic_samples"])
+        except (ValueError, OSError) as exc:
+            fail(str(exc).splitlines()[0], 2)
+        generator, template = loading.result()
     first = replace(first, generator=generator, verifier=verifier, template=template)
     return {s: replace(first, strategy=s) for s in strategies}
 

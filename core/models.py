@@ -112,14 +112,36 @@ def merged_adapter(path: str | Path) -> Path:
     return target
 
 
+_TOKENIZER_FILES = ("tokenizer.json", "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json")
+
+
 def load_tokenizer(path: str | Path):
-    """The tokenizer saved with a model or adapter folder, else its base's; a pad token is always set."""
+    """The tokenizer saved with a model or adapter folder, else its base's; a pad token is always set.
+
+    transformers parses a tokenizer.json in Python several times on load (about 6 s for Gemma's 262k-token
+    one here, a third of a warm `minos solve`), so the loaded tokenizer is kept pickled under the Minos cache,
+    keyed by its files' bytes and the transformers version (about 2 s to read back)."""
+    import hashlib
+    import pickle
+
+    import transformers
+    from minos.core.data import write_lines_atomic
     from transformers import AutoTokenizer
 
     path = resolve_model(path)
-    has_own = any(Path(path, f).exists() for f in ("tokenizer.json", "tokenizer.model", "tokenizer_config.json"))
-    base = None if has_own else base_of(path)
-    tokenizer = AutoTokenizer.from_pretrained(base or path)
+    has_own = any(Path(path, f).exists() for f in _TOKENIZER_FILES)
+    source = Path(path if has_own else base_of(path) or path)
+    digest = hashlib.sha1(transformers.__version__.encode())
+    for name in _TOKENIZER_FILES:
+        if (source / name).exists():
+            digest.update(name.encode() + (source / name).read_bytes())
+    cached = cache_dir() / "tokenizers" / f"{digest.hexdigest()[:16]}.pkl"
+    try:
+        tokenizer = pickle.loads(cached.read_bytes())
+    except Exception:  # not there yet, or written by another version of a library: load and keep it
+        tokenizer = AutoTokenizer.from_pretrained(source)
+        write_lines_atomic(cached, [pickle.dumps(tokenizer)])
     if tokenizer.pad_token_id is None:
         tokenizer.pad_token = tokenizer.eos_token
     return tokenizer
+

@@ -55,3 +55,17 @@ def test_the_one_time_conversion_says_so_once(monkeypatch, tmp_path, caplog):
     assert first == second == tmp_path / "models" / "gemma3-270m"
     (line,) = [r.getMessage() for r in caplog.records]
     assert line.startswith("converting the bundled Gemma 3 270M GGUF") and "once per machine" in line
+
+
+def test_tokenizers_are_kept_pickled_and_a_bad_copy_is_replaced(tiny_lm, tmp_path, monkeypatch):
+    from minos.core.models import load_tokenizer
+
+    monkeypatch.setenv("MINOS_CACHE", str(tmp_path))
+    first = load_tokenizer(tiny_lm)
+    (kept,) = (tmp_path / "tokenizers").glob("*.pkl")
+    again = load_tokenizer(tiny_lm)  # read back from the pickle
+    text = "Step 1: 48 / 2 = 24. ки"
+    assert again(text).input_ids == first(text).input_ids and again.pad_token_id == first.pad_token_id
+    kept.write_bytes(b"not a pickle")  # a torn or foreign copy: loaded from the folder again and rewritten
+    assert load_tokenizer(tiny_lm)(text).input_ids == first(text).input_ids
+    assert kept.read_bytes() != b"not a pickle"
