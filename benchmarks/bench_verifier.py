@@ -114,6 +114,20 @@ def precision_and_start(quick: bool = False) -> None:
     print_table("shipped verifier's weights at start (tokenizer aside)", ["way", "seconds"],
                 [["base + adapter, merged at load (before)", best_of(merge_at_load, 1)], ["merged copy, cached once (now)", best_of(cached, 1)]])
 
+    def from_folder():
+        from transformers import AutoTokenizer
+
+        AutoTokenizer.from_pretrained(base_of(DEFAULT_VERIFIER))
+
+    def pickled():
+        from minos.core.models import load_tokenizer
+
+        load_tokenizer(DEFAULT_VERIFIER)
+
+    pickled()  # the first load writes the pickle
+    print_table("shipped verifier's tokenizer at start", ["way", "seconds"],
+                [["transformers, from tokenizer.json (before)", best_of(from_folder, 1)], ["pickled under the Minos cache (now)", best_of(pickled, 1)]])
+
 
 def main(quick: bool = False) -> None:
     import torch
