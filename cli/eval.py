@@ -93,11 +93,13 @@ def threshold(
 
     from minos.core.data import DataError, load_labelled
     from minos.verifier.evaluate import best_threshold
+    from minos.verifier.neural import NeuralVerifier
+    from minos.verifier.symbolic import HybridVerifier
 
     chosen = _verifier(verifier, api_key, critic_samples)
-    neural = getattr(chosen, "neural", chosen)
-    if write and not hasattr(neural, "path"):
-        fail(f"--write needs a checkpoint verifier (prm:DIR), not {verifier!r}", 2)
+    neural = chosen.neural if isinstance(chosen, HybridVerifier) else chosen
+    if write and not isinstance(neural, NeuralVerifier):
+        fail(f"--write needs a checkpoint verifier (prm:DIR or hybrid:DIR), not {verifier!r}", 2)
     try:
         sets = [load_labelled(file) for file in files]
     except DataError as exc:
