@@ -23,6 +23,7 @@ _WHERE = {
     "as_tool": "minos.solver.tool",
     "asolve": "minos.solver.graph",
     "build_graph": "minos.solver.graph",
+    "compile_graph": "minos.solver.graph",
     "load_critic": "minos.solver.critic",
     "solve": "minos.solver.graph",
 }
