@@ -242,3 +242,12 @@ def test_a_generator_or_verifier_lacking_part_of_its_interface_is_refused_before
         SolverConfig(generator=CompleteOnly())
     with pytest.raises(TypeError, match="must define score or score_batch"):
         type("Empty", (BaseVerifier,), {})
+
+
+def test_the_unbound_graph_runs_with_any_config_as_its_context():
+    from minos.solver import compile_graph
+
+    graph = compile_graph()
+    right = graph.invoke({"question": "q"}, context=config("weighted_vote", [RIGHT, WRONG, RIGHT], n=3))
+    wrong = graph.invoke({"question": "q"}, context=config("greedy", [WRONG], n=1))
+    assert (right["answer"], wrong["answer"]) == ("24", "26")
