@@ -58,6 +58,7 @@ class _Recorded(BaseVerifier):
 
     def __init__(self, inner):
         self.inner, self.scores = inner, None
+        self.scheme, self.threshold = inner.scheme, inner.threshold  # HybridVerifier reads its own threshold there
 
     def score_batch(self, items):
         if self.scores is None:
