@@ -110,7 +110,7 @@ def _show_steps(console, title: str, candidate, threshold: float) -> None:
     """A solution step by step, each with its verifier score; a step under the threshold is marked."""
     from rich.markup import escape
 
-    console.print(f"[bold]{title}[/]  (a step scoring under {threshold:.2f} is marked x)")
+    console.print(f"[bold]{title}[/]  (a step scoring under {threshold:.2g} is marked x)")
     scores = list(candidate.step_scores) + [None] * (len(candidate.steps) - len(candidate.step_scores))
     critique = candidate.critique
     for i, (step, score) in enumerate(zip(candidate.steps, scores, strict=True), 1):

@@ -32,6 +32,20 @@ for name, lines in sorted(parts.items()):
         f.writelines(lines)
     print(name, len(lines), "rows")
 PY
+# the stage-2 continuation's mix: every real train row, the natural-error GSM8K-like rows (parc-orcamath,
+# parc-metamathqa, parc-math) three times and the BIG-Bench-Mistake arithmetic rows twice (7,024 rows, shuffled)
+python - "$SRC/steps/train.jsonl" "$OUT" <<'PY'
+import json, random, sys
+src, out = sys.argv[1], sys.argv[2]
+rows = [json.loads(line) for line in open(src, encoding="utf-8")]
+mix = list(rows)
+for row in rows:
+    mix += [row] * (2 if row["source"].startswith("parc-") else 1 if row["source"] == "bbm-arithmetic" else 0)
+random.Random(1).shuffle(mix)
+with open(f"{out}/mix_full_gsm.jsonl", "w", encoding="utf-8") as f:
+    f.writelines(json.dumps(r) + "\n" for r in mix)
+print("mix_full_gsm", len(mix), "rows")
+PY
 # 200-row selection subsets for comparing checkpoints and runs quickly (about 4 CPU-minutes a checkpoint):
 # every parc-gsm8k row of dev_sel (the right GSM8K-style solutions are all there) + 56 mr-gsm8k rows, and the
 # parc-math rows of dev_sel + 84 prmbench rows
