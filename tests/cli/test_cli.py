@@ -414,3 +414,24 @@ def test_third_party_warnings_go_to_the_minos_logger(echo, caplog):
     with caplog.at_level("DEBUG", logger="minos"):
         warnings.warn_explicit("old API", FutureWarning, "/x/site-packages/transformers/modeling_utils.py", 1)
     assert any("FutureWarning: old API" in r.getMessage() for r in caplog.records)
+
+
+def test_minos_solve_exits_promptly_with_its_answer_and_exit_code():
+    """`minos solve` skips the interpreter's teardown once its answer is out (os._exit): the answer and the
+    exit code must still come through, on success and on a usage error."""
+    from tests.servers import json_server
+
+    def respond(method, path, body):
+        if method == "GET":
+            return 200, {"object": "list", "data": [{"id": "m", "object": "model"}]}
+        choices = [{"index": i, "text": "6 * 7 = 42.\n\nThe answer is 42.", "finish_reason": "stop"} for i in range(body.get("n") or 1)]
+        return 200, {"id": "x", "object": "text_completion", "created": 0, "model": "m", "choices": choices,
+                     "usage": {"prompt_tokens": 5, "completion_tokens": 9, "total_tokens": 14}}
+
+    command = [sys.executable, "-m", "minos.cli.main", "solve"]
+    with json_server(respond) as url:
+        done = subprocess.run([*command, "What is 6 * 7?", "--generator", url, "--model", "m", "--verifier", "symbolic",
+                               "--show", "none"], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0 and done.stdout == "42\n", done.stderr[-2000:]
+    empty = subprocess.run([*command, " "], capture_output=True, text=True, timeout=300)
+    assert empty.returncode == 2 and empty.stderr.strip() == "error: the problem text is empty"
