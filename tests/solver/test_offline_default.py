@@ -89,3 +89,19 @@ def test_loading_llamacpp_writes_nothing_to_the_terminal(capfd, caplog):
     out, err = capfd.readouterr()
     assert "llama" not in out + err
     assert any("llama.cpp: llama_kv_cache" in r.getMessage() for r in caplog.records)
+
+
+def test_the_bundled_gguf_in_process_is_a_critic_verifier():
+    """`critic:PATH.gguf` (llama.cpp in this process) and `critic:default`: the path works end to end; the
+    base model's critiques are rarely readable, so most samples abstain and the scores sit near 0.5."""
+    pytest.importorskip("llama_cpp")
+    from minos.solver.critic import load_critic
+    from minos.solver.generators.llamacpp_local import bundled_gguf
+
+    steps = ["Natalia sold 48 / 2 = 24 clips in May.", "Altogether she sold 48 + 24 = 72 clips.", "The answer is 72."]
+    for spec in (f"critic:{bundled_gguf()}", "critic:default"):
+        critic = load_critic(spec, samples=2, max_tokens=24)
+        (scores,) = critic.score("How many clips did Natalia sell in April and May?", [steps])
+        (critique,) = critic.critiques("How many clips did Natalia sell in April and May?", [steps])
+        assert critic.style == "processbench" and len(scores) == 3 and all(0.0 <= s <= 1.0 for s in scores)
+        assert len(critique.votes) == 2 and critique.usage.prompt_tokens > 0
