@@ -66,7 +66,7 @@ def _component_options(names) -> list:
     return added
 
 
-def _with_options(command, added: list):
+def with_options(command, added: list):
     """`command` with `added` (name, type, typer.Option) as keyword-only options defaulting to None."""
     import inspect
 
@@ -80,7 +80,7 @@ def _with_options(command, added: list):
 def generator_options(command):
     """Give a command the options that choose a generator (as `minos solve` has them), received in
     `**options` for `build_generator`."""
-    return _with_options(command, _component_options(GENERATOR_PARTS))
+    return with_options(command, _component_options(GENERATOR_PARTS))
 
 
 def solver_options(command):
@@ -99,7 +99,7 @@ def solver_options(command):
         added.append((name, kind | None, typer.Option(*flags, help=_said(help, default), show_default=False)))
     added.append(("config", Path | None, typer.Option(
         "--config", help="a recipe: YAML of these options (recipes/solve/*.yaml); options given here win", show_default=False)))
-    return _with_options(command, added)
+    return with_options(command, added)
 
 
 def resolve_options(options: dict) -> dict:
@@ -164,13 +164,12 @@ def _conversion_notice(generator: str) -> None:
 
 
 def build_verifier(spec: str, *, api_key: str | None = None, critic_samples: int = 8):
-    """The verifier a --verifier SPEC names; critics sample from a generator, so the solver builds those."""
-    import os
-
+    """The verifier a --verifier SPEC names; critics sample from a generator, so the solver builds those (a
+    critic server's key: `api_key`, else $OPENAI_API_KEY, read where every HTTP generator reads it)."""
     if spec.startswith("critic:"):
         from minos.solver.critic import load_critic
 
-        return load_critic(spec, api_key=api_key or os.environ.get("OPENAI_API_KEY"), samples=critic_samples)
+        return load_critic(spec, api_key=api_key, samples=critic_samples)
     from minos.verifier import load_verifier
 
     return load_verifier(spec)
@@ -228,11 +227,8 @@ def _check_endpoint(values: dict) -> None:
 
 def build_generator(options: dict):
     """(generator, prompt template) from the options `generator_options` (or `solver_options`) added: the
-    defaults, then what the command line gave, $OPENAI_API_KEY for a missing key."""
-    import os
-
+    defaults, then what the command line gave (a missing key: `load_generator` reads $OPENAI_API_KEY)."""
     values = {name: COMPONENTS[name][0] for name in GENERATOR_PARTS} | {k: v for k, v in options.items() if v is not None}
-    values["api_key"] = values.get("api_key") or os.environ.get("OPENAI_API_KEY")
     _check_endpoint(values)
     generator, endpoint = values["generator"], values["endpoint"]
     _quiet_loading()

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from minos.cli.common import fail
+from minos.cli.common import fail, with_options
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -43,6 +43,11 @@ REWARD_OPTIONS: dict[str, tuple[type, tuple[str, ...], str]] = {
     "good_token": (str, ("--good-token",), "label token read as 'step is right' (default +)"),
     "bad_token": (str, ("--bad-token",), "label token read as 'step is wrong' (default -)"),
 }
+# what the command line refuses at once, before any model loads
+BOUNDS = {
+    "per_device_train_batch_size": {"min": 1}, "gradient_accumulation_steps": {"min": 1}, "save_steps": {"min": 1},
+    "lora_rank": {"min": 0}, "train_layers": {"min": 0}, "eval_fraction": {"min": 0.0, "max": 0.5},
+}
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", help="YAML of any stage-config field (every TrainingArguments one too: warmup_ratio, "
     "lr_scheduler_type, report_to, gradient_checkpointing, deepspeed, ...); options given here win")]
@@ -51,22 +56,11 @@ LimitOpt = Annotated[int | None, typer.Option(help="use only the first N rows")]
 
 def stage_options(*tables):
     """Give a command one option per field of `tables`, all defaulting to None ("not given"), received in
-    `**fields` (the same mechanism as the solver's options: see `minos.cli.common.solver_options`)."""
-
-    def decorate(command):
-        import inspect
-
-        signature = inspect.signature(command, eval_str=True)
-        own = [p for p in signature.parameters.values() if p.kind is not p.VAR_KEYWORD]
-        added = [
-            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None,
-                              annotation=Annotated[kind | None, typer.Option(*flags, help=help, show_default=False)])
-            for table in tables for name, (kind, flags, help) in table.items()
-        ]
-        command.__signature__ = signature.replace(parameters=own + added)
-        return command
-
-    return decorate
+    `**fields` (the same mechanism as the solver's options: `minos.cli.common.with_options`)."""
+    return lambda command: with_options(command, [
+        (name, kind | None, typer.Option(*flags, help=help, show_default=False, **BOUNDS.get(name, {})))
+        for table in tables for name, (kind, flags, help) in table.items()
+    ])
 
 
 def _stage_config(kind, fields: dict, recipe: Path | None, **fixed):

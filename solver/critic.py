@@ -94,9 +94,10 @@ def load_critic(spec: str, *, api_key: str | None = None, samples: int = 8, **kw
     model = options.pop(0) if http and options else None
     if http and not model:
         raise ValueError(f"verifier {spec!r} needs the served model name: critic:{head}#MODEL")
-    unknown = [o for o in options if o not in (*STYLES, *_ENDPOINTS)]
-    if unknown or (not http and set(options) & set(_ENDPOINTS)):
-        raise ValueError(f"verifier {spec!r}: unknown option {(unknown or options)[0]!r} (use {', '.join(STYLES)}"
+    # an endpoint names how to reach a server: for a local model it is as unknown as a typo
+    unknown = [o for o in options if o not in (*STYLES, *(_ENDPOINTS if http else ()))]
+    if unknown:
+        raise ValueError(f"verifier {spec!r}: unknown option {unknown[0]!r} (use {', '.join(STYLES)}"
                          f"{', chat or completions for a server' if http else ''})")
     style = next((o for o in options if o in STYLES), None)
     if http:

@@ -435,3 +435,12 @@ def test_minos_solve_exits_promptly_with_its_answer_and_exit_code():
     assert done.returncode == 0 and done.stdout == "42\n", done.stderr[-2000:]
     empty = subprocess.run([*command, " "], capture_output=True, text=True, timeout=300)
     assert empty.returncode == 2 and empty.stderr.strip() == "error: the problem text is empty"
+
+
+@pytest.mark.parametrize("option, value", [
+    ("--per-device-train-batch-size", "0"), ("--gradient-accumulation-steps", "0"), ("--save-steps", "0"),
+    ("--lora-rank", "-1"), ("--train-layers", "-1"), ("--eval-fraction", "0.9"),
+])
+def test_train_options_out_of_bounds_are_refused_before_loading(option, value, tmp_path):
+    result = runner.invoke(app, ["train", "prm", str(tmp_path / "none.jsonl"), "-o", str(tmp_path / "x"), option, value])
+    assert result.exit_code == 2 and option in result.output

@@ -203,6 +203,7 @@ def test_eval_processbench_reads_a_critic_like_a_prm():
         ("critic:http://127.0.0.1:9/v1", "needs the served model name"),
         ("critic:http://127.0.0.1:9/v1#m#sideways", "unknown option 'sideways'"),
         ("critic:/no/such/model", "neither a server URL"),
+        ("critic:/no/such/model#minos#chat", "unknown option 'chat'"),  # an endpoint is for servers only
     ],
 )
 def test_bad_critic_specs_are_one_line_usage_errors(spec, message):
