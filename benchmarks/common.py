@@ -18,11 +18,11 @@ def best_of(fn: Callable[[], object], repeat: int = 3) -> float:
     return min(times)
 
 
-def matmul_flops(size: int = 1024, repeat: int = 5) -> float:
-    """This CPU's measured float32 matmul rate (FLOP/s), the roofline the verifier is compared with."""
+def matmul_flops(size: int = 1024, repeat: int = 5, dtype: str = "float32") -> float:
+    """This CPU's measured matmul rate (FLOP/s) in `dtype`, the roofline the verifier is compared with."""
     import torch
 
-    a, b = torch.randn(size, size), torch.randn(size, size)
+    a, b = torch.randn(size, size, dtype=getattr(torch, dtype)), torch.randn(size, size, dtype=getattr(torch, dtype))
     seconds = best_of(lambda: a @ b, repeat)
     return 2 * size**3 / seconds
 

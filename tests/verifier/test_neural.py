@@ -4,7 +4,7 @@ import warnings
 
 import pytest
 from minos.verifier import PRESETS, StepTagScheme, aggregate, load_verifier
-from minos.verifier.neural import NeuralVerifier
+from minos.verifier.neural import NeuralVerifier, length_batches
 
 STEPS = ["Natalia sold 48 / 2 = 24 clips in May.", "Altogether 48 + 24 = 72.", "The answer is 72."]
 
@@ -26,6 +26,46 @@ def test_batched_and_padded_equals_one_by_one(tiny_lm):
     for steps, row in zip(solutions, batched, strict=True):
         assert row == pytest.approx(v.score("q", [steps])[0], abs=1e-5)
         assert all(0.0 <= s <= 1.0 for s in row)
+
+
+@pytest.mark.parametrize(
+    ("lengths", "max_rows", "max_tokens", "batches"),
+    [
+        ([], 8, 1024, []),
+        ([5, 3, 4], 8, None, [[1, 2, 0]]),  # shortest first
+        ([5, 3, 4], 2, None, [[1, 2], [0]]),
+        ([300, 100, 500, 2000], 8, 1024, [[1, 0], [2], [3]]),  # 3 rows padded to 500 would be 1,500 tokens
+        ([2000, 10], 8, 1024, [[1], [0]]),  # longer than the budget: alone, never dropped
+        ([256] * 5, 8, 1024, [[0, 1, 2, 3], [4]]),  # exactly at the budget
+    ],
+)
+def test_length_batches(lengths, max_rows, max_tokens, batches):
+    assert length_batches(lengths, max_rows, max_tokens) == batches
+
+
+def test_length_batches_score_as_one_by_one(tiny_lm):
+    v = NeuralVerifier(tiny_lm, batch_size=8, max_batch_tokens=60, precision="float32")
+    solutions = [STEPS * 3, STEPS[:1], ["x"] * 5, STEPS[1:], STEPS]
+    batched = v.score("q", solutions)
+    for steps, row in zip(solutions, batched, strict=True):
+        assert row == pytest.approx(v.score("q", [steps])[0], abs=1e-5)
+
+
+def test_bfloat16_linears_give_the_products_autocast_gave(tiny_lm, monkeypatch):
+    import torch
+    from minos.verifier import neural
+
+    fast = NeuralVerifier(tiny_lm, precision="bfloat16")
+    head = fast.model.get_output_embeddings().weight
+    body = [m for m in fast.model.modules() if isinstance(m, torch.nn.Linear) and m.weight is not head]
+    assert body and all(m.weight.dtype == torch.bfloat16 for m in body)
+    assert head.dtype == fast.model.get_input_embeddings().weight.dtype == torch.float32
+    monkeypatch.setattr(neural, "_bfloat16_linears", lambda model: None)
+    cast_each_pass = NeuralVerifier(tiny_lm, precision="bfloat16")
+    assert next(cast_each_pass.model.parameters()).dtype == torch.float32
+    solutions = [STEPS, STEPS[:1], ["x"] * 5]
+    for row, expected in zip(fast.score("q", solutions), cast_each_pass.score("q", solutions), strict=True):
+        assert row == pytest.approx(expected, abs=1e-6)
 
 
 def test_orm_mode_scores_the_final_tag_only(tiny_lm):
