@@ -50,6 +50,13 @@ def _rates(gen, quick: bool) -> list[list]:
         seconds = time.perf_counter() - started
         tokens = sum(c.usage.completion_tokens for c in out)
         rows.append([f"sample n={n}, {max_tokens} new tokens each", seconds, tokens, tokens / seconds])
+    # the same 8 samples one call each (seeds 0..7), one after another: what llama.cpp did before it drew
+    # a prompt's samples side by side
+    started = time.perf_counter()
+    out = [c for i in range(8) for c in asyncio.run(gen.complete(prompt, params.with_(n=1, seed=i)))]
+    seconds = time.perf_counter() - started
+    tokens = sum(c.usage.completion_tokens for c in out)
+    rows.append([f"8 calls of n=1, {max_tokens} new tokens each", seconds, tokens, tokens / seconds])
     return rows
 
 

@@ -58,6 +58,52 @@ def test_llamacpp_seeded_samples_do_not_depend_on_what_ran_before():
     assert "\n\n" not in step.text and step.usage.completion_tokens >= 1
 
 
+def test_llamacpp_side_by_side_samples_fit_the_cache():
+    """n samples share the prompt's cache cells and take their own: a small context draws them in groups
+    (here two at a time), a prompt over one llama.cpp batch (512 tokens) is read in chunks, and a prompt
+    the context cannot hold is one clear error."""
+    from minos.solver.generators.llamacpp_local import LlamaCppGenerator
+
+    template = FewShotTemplate()
+    prompt = template.render("Tom has 3 apples and buys 4 more. How many apples does he have?")
+    big = LlamaCppGenerator()
+    size = len(big.model.tokenize(prompt.encode("utf-8"), special=True))
+    small = LlamaCppGenerator(n_ctx=size + 100, model=big.model)  # room for 2 samples of 48 tokens at a time
+    params = SamplingParams(n=5, max_tokens=48, temperature=0.8, seed=3, stop=template.stop)
+    out = asyncio.run(small.complete(prompt, params))
+    assert len(out) == 5 and [c.text for c in asyncio.run(small.complete(prompt, params))] == [c.text for c in out]
+    assert out[0].usage.prompt_tokens == size and all(c.usage.prompt_tokens == 0 for c in out[1:])
+    assert all(1 <= c.usage.completion_tokens <= 48 for c in out) and len({c.text for c in out}) > 1
+
+    long = template.render("Tom has 3 apples. " * 120 + "How many apples does he have?")
+    (cut,) = asyncio.run(big.complete(long, SamplingParams(n=1, max_tokens=8, temperature=0.8, seed=1)))
+    assert cut.usage.prompt_tokens > 512 and cut.usage.completion_tokens == 8 and cut.finish_reason == "length"
+    with pytest.raises(ValueError, match=r"prompt of \d+ tokens does not fit llama.cpp's context of \d+"):
+        asyncio.run(small.complete(long, SamplingParams(n=1, max_tokens=8)))
+
+
+_SCRIPT_THAT_EXITS = """
+import sys
+from minos.solver import SolverConfig, solve
+from minos.solver.generators import load_generator
+from minos.verifier import load_verifier
+
+generator, verifier = load_generator("default"), load_verifier("hybrid:default")
+result = solve("Tom has 3 apples and buys 4 more. How many apples?", SolverConfig(generator=generator, verifier=verifier, n=2, max_tokens=24))
+print(len(result.candidates))
+"""
+
+
+def test_a_script_with_the_default_generator_exits_cleanly():
+    """A plain script that solves and ends without closing anything: llama.cpp's context freed during the
+    interpreter's teardown logged through a Python callback into it (a segfault), and the Llama object's
+    own teardown printed an ignored TypeError."""
+    out = subprocess.run([sys.executable, "-c", _SCRIPT_THAT_EXITS], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "2"
+    assert "Exception ignored" not in out.stderr and "Fatal Python error" not in out.stderr, out.stderr[-2000:]
+
+
 def test_minos_solve_runs_offline_on_the_default(tmp_path):
     """The README's main command, in a fresh process with the network turned off for the hub."""
     env = {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "PATH": "/usr/bin:/bin"}
