@@ -83,7 +83,6 @@ def test_llamacpp_side_by_side_samples_fit_the_cache():
 
 
 _SCRIPT_THAT_EXITS = """
-import sys
 from minos.solver import SolverConfig, solve
 from minos.solver.generators import load_generator
 from minos.verifier import load_verifier
