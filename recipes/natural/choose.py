@@ -87,12 +87,14 @@ def main() -> None:
     report: dict = {}
 
     labelled = {}
-    for name in SELECT + REPORT + ["sel_omni300"]:
+    for name in SELECT + REPORT + ["sel_omni300", "sel_omni150"]:
         c = cached(args.cache, name)
         if c is not None and (DATA / f"{name}.jsonl").exists():
             labelled[name] = (load_labelled(DATA / f"{name}.jsonl"), c["prm"], c["symbolic"])
-    if "sel_omni" not in labelled and "sel_omni300" in labelled:
-        labelled["sel_omni"] = labelled.pop("sel_omni300")
+    for subset in ("sel_omni300", "sel_omni150"):  # the largest Omni-MATH selection subset scored
+        if "sel_omni" not in labelled and subset in labelled:
+            labelled["sel_omni"] = labelled.pop(subset)
+        labelled.pop(subset, None)
     select = [n for n in SELECT if n in labelled]
 
     # 1. step calibration on the natural selection rows (each file weighs by its steps)
