@@ -1,15 +1,15 @@
 import asyncio
 
 import pytest
-from minos.solver.generators import (
+from minos.generators import (
     FewShotTemplate,
     GeneratorError,
     SamplingParams,
     load_generator,
     template_for,
 )
-from minos.solver.generators.openai_http import OpenAIGenerator
-from minos.solver.generators.transformers_local import TransformersGenerator
+from minos.generators.openai_http import OpenAIGenerator
+from minos.generators.transformers_local import TransformersGenerator
 
 from tests.servers import json_server
 
