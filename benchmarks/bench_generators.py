@@ -90,9 +90,9 @@ def _solve(quick: bool) -> list[list]:
     """`minos solve`'s work on the first GSM8K test problems at n=4 (weighted vote, symbolic verifier) with
     each in-process back end of the offline default: wall time and accuracy."""
     from minos.core.data import load_problems
-    from minos.solver import SolverConfig, asolve
     from minos.generators.llamacpp_local import LlamaCppGenerator
     from minos.generators.transformers_local import TransformersGenerator
+    from minos.solver import SolverConfig, asolve
     from minos.verifier import load_verifier
 
     from tests.conftest import SHARED_DATA

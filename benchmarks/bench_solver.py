@@ -58,8 +58,8 @@ def _covered(intervals: list[tuple[float, float]]) -> float:
 
 
 def _overhead(url: str, quick: bool) -> list[list]:
-    from minos.solver import SolverConfig, asolve
     from minos.generators.openai_http import OpenAIGenerator
+    from minos.solver import SolverConfig, asolve
     from minos.verifier import load_verifier
 
     question = "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?"
@@ -116,10 +116,10 @@ def _fixed_cost(quick: bool) -> list[list]:
 def _batch(url: str, quick: bool) -> list[list]:
     from minos.core.data import load_problems
     from minos.core.types import Problem
-    from minos.solver import SolverConfig
-    from minos.solver.batch import run_batch
     from minos.generators import FewShotTemplate
     from minos.generators.openai_http import OpenAIGenerator
+    from minos.solver import SolverConfig
+    from minos.solver.batch import run_batch
     from rich.console import Console
 
     from tests.conftest import FIXTURES

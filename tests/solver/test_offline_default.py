@@ -140,8 +140,8 @@ def test_the_bundled_gguf_in_process_is_a_critic_verifier():
     """`critic:PATH.gguf` (llama.cpp in this process) and `critic:default`: the path works end to end; the
     base model's critiques are rarely readable, so most samples abstain and the scores sit near 0.5."""
     pytest.importorskip("llama_cpp")
-    from minos.verifier import load_verifier
     from minos.generators.llamacpp_local import bundled_gguf
+    from minos.verifier import load_verifier
 
     steps = ["Natalia sold 48 / 2 = 24 clips in May.", "Altogether she sold 48 + 24 = 72 clips.", "The answer is 72."]
     for spec in (f"critic:{bundled_gguf()}", "critic:default"):

@@ -290,8 +290,8 @@ def test_local_models_are_critic_verifiers_a_stage1_adapter_in_its_own_format(ti
     """`critic:PATH`: a transformers folder reads the ProcessBench protocol; a `minos train sft` LoRA adapter
     is merged once and read in the stage-1 format it learnt. A tiny random model writes nonsense: the path
     must still give one score a step and a critique with one verdict per sample (mostly abstentions)."""
-    from minos.verifier import load_verifier
     from minos.training.sft import CritiqueSFTConfig, train_sft
+    from minos.verifier import load_verifier
 
     monkeypatch.setenv("MINOS_CACHE", str(tmp_path / "cache"))  # the merged adapter is cached here
     out = tmp_path / "stage1-lora"

@@ -11,8 +11,8 @@ import time
 
 import pytest
 from minos.cli.main import app
-from minos.verifier import CriticVerifier, load_verifier
 from minos.generators.openai_http import OpenAIGenerator
+from minos.verifier import CriticVerifier, load_verifier
 from typer.testing import CliRunner
 
 from tests.servers import free_port, json_server
