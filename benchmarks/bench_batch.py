@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from minos.solver.generators.base import BaseGenerator
+from minos.generators.base import BaseGenerator
 from minos.verifier.base import BaseVerifier
 
 from benchmarks.common import print_table
@@ -31,7 +31,7 @@ class _Instant(BaseGenerator):
 
     async def complete(self, prompt, params, *, messages=None):
         from minos.core.types import Usage
-        from minos.solver.generators.base import Completion
+        from minos.generators.base import Completion
 
         return [Completion("2 + 2 = 4. The answer is 4.", "stop", Usage(1, 8)) for _ in range(params.n)]
 
@@ -71,7 +71,7 @@ class _Varied(BaseGenerator):
         import random
 
         from minos.core.types import Usage
-        from minos.solver.generators.base import Completion
+        from minos.generators.base import Completion
 
         rng = random.Random(params.seed)
         forms = ["0.5", "\\frac{1}{2}", "1/2", "7", "7.0", "\\boxed{7}", "12", "x = 12", "3\\sqrt{2}", "\\sqrt{18}"]

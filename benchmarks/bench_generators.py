@@ -16,8 +16,8 @@ QUESTION = "Natalia sold clips to 48 of her friends in April, and then she sold 
 
 def _offline(quick: bool, cold: bool) -> list[list]:
     from minos.core.models import default_model_path
-    from minos.solver.generators.llamacpp_local import LlamaCppGenerator
-    from minos.solver.generators.transformers_local import TransformersGenerator
+    from minos.generators.llamacpp_local import LlamaCppGenerator
+    from minos.generators.transformers_local import TransformersGenerator
 
     rows = []
     if cold:
@@ -37,7 +37,7 @@ def _offline(quick: bool, cold: bool) -> list[list]:
 
 
 def _rates(gen, quick: bool) -> list[list]:
-    from minos.solver.generators import FewShotTemplate, SamplingParams
+    from minos.generators import FewShotTemplate, SamplingParams
 
     prompt = FewShotTemplate().render(QUESTION)
     max_tokens = 32 if quick else 64
@@ -63,7 +63,7 @@ def _rates(gen, quick: bool) -> list[list]:
 def search_step(gen, prefixes: int = 8, max_tokens: int = 40, repeats: int = 2) -> list[list]:
     """One beam-search step: `prefixes` distinct partial solutions, one sample each, as `complete` calls
     one after another (what the in-process back ends did before) and as one `complete_many` batch."""
-    from minos.solver.generators import FewShotTemplate, SamplingParams
+    from minos.generators import FewShotTemplate, SamplingParams
 
     template = FewShotTemplate()
     steps = ["In May Natalia sold 48 / 2 = 24 clips.", "Altogether she sold 48 + 24 = 72 clips.", "She sold 72 clips."]
@@ -90,9 +90,9 @@ def _solve(quick: bool) -> list[list]:
     """`minos solve`'s work on the first GSM8K test problems at n=4 (weighted vote, symbolic verifier) with
     each in-process back end of the offline default: wall time and accuracy."""
     from minos.core.data import load_problems
+    from minos.generators.llamacpp_local import LlamaCppGenerator
+    from minos.generators.transformers_local import TransformersGenerator
     from minos.solver import SolverConfig, asolve
-    from minos.solver.generators.llamacpp_local import LlamaCppGenerator
-    from minos.solver.generators.transformers_local import TransformersGenerator
     from minos.verifier import load_verifier
 
     from tests.conftest import SHARED_DATA
@@ -115,8 +115,8 @@ def _solve(quick: bool) -> list[list]:
 
 
 async def _minos(url: str, prompts: list[str], concurrency: int, max_tokens: int) -> tuple[float, int]:
-    from minos.solver.generators import FewShotTemplate, SamplingParams
-    from minos.solver.generators.openai_http import OpenAIGenerator
+    from minos.generators import FewShotTemplate, SamplingParams
+    from minos.generators.openai_http import OpenAIGenerator
 
     gen = OpenAIGenerator(url, "gemma", max_concurrency=concurrency)
     stop = FewShotTemplate().stop
@@ -132,7 +132,7 @@ async def _minos(url: str, prompts: list[str], concurrency: int, max_tokens: int
 def _http(quick: bool) -> list[list]:
     import json
 
-    from minos.solver.generators import FewShotTemplate
+    from minos.generators import FewShotTemplate
 
     from tests.conftest import FIXTURES
     from tests.servers import free_port, start_llamacpp
@@ -167,7 +167,7 @@ def main(quick: bool = False, cold: bool = False) -> None:
         "offline default generator (Gemma 3 270M, CPU)", ["back end", "what", "seconds", "tokens", "tokens/s"],
         _offline(quick, cold),
     )
-    from minos.solver.generators.transformers_local import TransformersGenerator
+    from minos.generators.transformers_local import TransformersGenerator
 
     print_table(
         "one search step, 8 distinct prefixes, Gemma 3 270M on transformers (max 40 new tokens; greedy stops vary)",

@@ -10,7 +10,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from minos.solver.generators.base import BaseGenerator
+from minos.generators.base import BaseGenerator
 from minos.verifier.base import BaseVerifier
 
 from benchmarks.common import print_table, raw_completions
@@ -58,8 +58,8 @@ def _covered(intervals: list[tuple[float, float]]) -> float:
 
 
 def _overhead(url: str, quick: bool) -> list[list]:
+    from minos.generators.openai_http import OpenAIGenerator
     from minos.solver import SolverConfig, asolve
-    from minos.solver.generators.openai_http import OpenAIGenerator
     from minos.verifier import load_verifier
 
     question = "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?"
@@ -92,7 +92,7 @@ class _Instant(BaseGenerator):
 
     async def complete(self, prompt, params, *, messages=None):
         from minos.core.types import Usage
-        from minos.solver.generators import Completion
+        from minos.generators import Completion
 
         return [Completion("48 / 2 = 24 clips in May.\n\nThe answer is 72.", "stop", Usage(10, 12))] * params.n
 
@@ -116,10 +116,10 @@ def _fixed_cost(quick: bool) -> list[list]:
 def _batch(url: str, quick: bool) -> list[list]:
     from minos.core.data import load_problems
     from minos.core.types import Problem
+    from minos.generators import FewShotTemplate
+    from minos.generators.openai_http import OpenAIGenerator
     from minos.solver import SolverConfig
     from minos.solver.batch import run_batch
-    from minos.solver.generators import FewShotTemplate
-    from minos.solver.generators.openai_http import OpenAIGenerator
     from rich.console import Console
 
     from tests.conftest import FIXTURES
@@ -157,7 +157,7 @@ import json, sys, time
 t0 = time.perf_counter()
 import torch, transformers  # noqa: F401 - what a solve with the default verifier imports
 from minos.solver import SolverConfig, solve
-from minos.solver.generators import load_generator
+from minos.generators import load_generator
 from minos.verifier import load_verifier
 t1 = time.perf_counter()
 generator = load_generator("default")
@@ -165,7 +165,7 @@ t2 = time.perf_counter()
 verifier = load_verifier("hybrid:default")
 t3 = time.perf_counter()
 from minos.solver.graph import asolve
-from minos.solver.loop import wait_for
+from minos.generators.loop import wait_for
 seconds = {"generator": 0.0, "verifier": 0.0}
 def note(event):
     seconds["generator"] += event.get("generator_seconds", 0.0)

@@ -31,7 +31,7 @@ async def raw_completions(url: str, prompts: list[str], concurrency: int, max_to
     """The raw `openai` client sending `prompts` greedily at `concurrency` to the server at `url` (model
     `gemma`), the baseline Minos is compared with: (seconds, completion tokens)."""
     import openai
-    from minos.solver.generators import FewShotTemplate
+    from minos.generators import FewShotTemplate
 
     stop = list(FewShotTemplate().stop)  # the stop strings Minos sends
     client = openai.AsyncOpenAI(base_url=url, api_key="EMPTY", max_retries=0)

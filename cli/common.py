@@ -164,15 +164,13 @@ def _conversion_notice(generator: str) -> None:
 
 
 def build_verifier(spec: str, *, api_key: str | None = None, critic_samples: int = 8):
-    """The verifier a --verifier SPEC names; critics sample from a generator, so the solver builds those (a
-    critic server's key: `api_key`, else $OPENAI_API_KEY, read where every HTTP generator reads it)."""
-    if spec.startswith("critic:"):
-        from minos.solver.critic import load_critic
-
-        return load_critic(spec, api_key=api_key, samples=critic_samples)
+    """The verifier a --verifier SPEC names; a bad spec or a missing file is a one-line usage error."""
     from minos.verifier import load_verifier
 
-    return load_verifier(spec)
+    try:
+        return load_verifier(spec, api_key=api_key, critic_samples=critic_samples)
+    except (ValueError, OSError) as exc:
+        fail(str(exc).splitlines()[0], 2)
 
 
 def build_configs(options: dict, *, several: bool = False) -> dict:
@@ -200,21 +198,37 @@ def build_configs(options: dict, *, several: bool = False) -> dict:
         first = SolverConfig(generator=None, strategy=strategies[0], **settings)  # settings checked before loading
     except ValueError as exc:
         fail(str(exc), 2)
+    _check_specs(values)  # both specs checked before either model starts loading
     from concurrent.futures import ThreadPoolExecutor
 
     _quiet_loading()
     # the generator loads beside the verifier: llama.cpp's loader runs in C, without the GIL (a second or two)
     with ThreadPoolExecutor(1) as pool:
         loading = pool.submit(build_generator, values)
-        try:
-            verifier = None
-            if values["verifier"] != "none":
-                verifier = build_verifier(values["verifier"], api_key=values["api_key"], critic_samples=values["critic_samples"])
-        except (ValueError, OSError) as exc:
-            fail(str(exc).splitlines()[0], 2)
+        verifier = None
+        if values["verifier"] != "none":
+            verifier = build_verifier(values["verifier"], api_key=values["api_key"], critic_samples=values["critic_samples"])
         generator, template = loading.result()
     first = replace(first, generator=generator, verifier=verifier, template=template)
     return {s: replace(first, strategy=s) for s in strategies}
+
+
+def _check_specs(values: dict, *, verifier: bool = True) -> None:
+    """The generator spec (and the verifier's), checked without loading anything: one-line usage errors."""
+    from minos.generators import generator_loader
+    from minos.verifier import verifier_loader
+
+    try:
+        generator_loader(values["generator"], **_generator_args(values))
+        if verifier:
+            verifier_loader(values["verifier"], api_key=values["api_key"], critic_samples=values["critic_samples"])
+    except ValueError as exc:
+        fail(str(exc).splitlines()[0], 2)
+
+
+def _generator_args(values: dict) -> dict:
+    http = values["generator"].startswith(("http://", "https://"))
+    return {"model": values["model"], "api_key": values["api_key"], **({"endpoint": values["endpoint"]} if http else {})}
 
 
 def _check_endpoint(values: dict) -> None:
@@ -230,15 +244,14 @@ def build_generator(options: dict):
     defaults, then what the command line gave (a missing key: `load_generator` reads $OPENAI_API_KEY)."""
     values = {name: COMPONENTS[name][0] for name in GENERATOR_PARTS} | {k: v for k, v in options.items() if v is not None}
     _check_endpoint(values)
-    generator, endpoint = values["generator"], values["endpoint"]
+    _check_specs(values, verifier=False)
     _quiet_loading()
     try:
-        from minos.solver.generators import load_generator, template_for
+        from minos.generators import load_generator, template_for
 
         template = template_for(values["template"])
-        _conversion_notice(generator)
-        http = generator.startswith(("http://", "https://"))
-        gen = load_generator(generator, model=values["model"], api_key=values["api_key"], **({"endpoint": endpoint} if http else {}))
+        _conversion_notice(values["generator"])
+        gen = load_generator(values["generator"], **_generator_args(values))
     except (ValueError, OSError) as exc:
         fail(str(exc).splitlines()[0], 2)
     return gen, template

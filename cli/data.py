@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from minos.cli.common import build_generator, fail, generator_options
+from minos.cli.common import ApiKeyOpt, build_generator, fail, generator_options
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -83,7 +83,7 @@ def critique(
     output: Annotated[Path, typer.Option("--output", "-o", help="JSONL of rows whose critique agrees with the labels")],
     base_url: Annotated[str, typer.Option(help="OpenAI-compatible server of the critic model")],
     model: Annotated[str, typer.Option(help="critic model name")],
-    api_key: Annotated[str, typer.Option(envvar="OPENAI_API_KEY")] = "EMPTY",
+    api_key: ApiKeyOpt = None,
     concurrency: Annotated[int, typer.Option(min=1)] = 16,
     resume: Annotated[bool, typer.Option(help="skip rows already in OUTPUT")] = False,
 ) -> None:
@@ -91,12 +91,14 @@ def critique(
     import asyncio
 
     from minos.core.data import DataError, load_labelled
+    from minos.generators import generator_loader
     from minos.training.critique_run import run_critiques
 
     try:
+        generator_loader(base_url, model=model)  # the server URL checked before any row is read
         rows = load_labelled(input)
-    except DataError as exc:
-        fail(str(exc), 2)
+    except (ValueError, DataError) as exc:
+        fail(str(exc).splitlines()[0], 2)
     kept, asked, failures = asyncio.run(run_critiques(rows, output, base_url, model, api_key, concurrency, resume))
     for failure in failures:
         print(f"failed {failure}")

@@ -12,13 +12,6 @@ from minos.cli.common import ApiKeyOpt, CriticSamplesOpt, VerifierOpt, build_ver
 app = typer.Typer(no_args_is_help=True)
 
 
-def _verifier(spec: str, api_key: str | None = None, critic_samples: int = 8):
-    try:
-        return build_verifier(spec, api_key=api_key, critic_samples=critic_samples)
-    except (ValueError, OSError) as exc:
-        fail(str(exc).splitlines()[0], 2)
-
-
 def _print(figures: dict, as_json: bool, title: str) -> None:
     if as_json:
         print(json.dumps(figures))
@@ -73,7 +66,7 @@ def processbench(
 
     if per_source and sweep:
         fail("--by-source and --sweep: give one", 2)
-    _evaluate(evaluate_processbench, file, _verifier(verifier, api_key, critic_samples), as_json, f"ProcessBench: {file.name}", threshold=threshold, sweep=sweep,
+    _evaluate(evaluate_processbench, file, build_verifier(verifier, api_key=api_key, critic_samples=critic_samples), as_json, f"ProcessBench: {file.name}", threshold=threshold, sweep=sweep,
               per_source=per_source)
 
 
@@ -96,7 +89,7 @@ def threshold(
     from minos.verifier.neural import NeuralVerifier
     from minos.verifier.symbolic import HybridVerifier
 
-    chosen = _verifier(verifier, api_key, critic_samples)
+    chosen = build_verifier(verifier, api_key=api_key, critic_samples=critic_samples)
     neural = chosen.neural if isinstance(chosen, HybridVerifier) else chosen
     if write and not isinstance(neural, NeuralVerifier):
         fail(f"--write needs a checkpoint verifier (prm:DIR or hybrid:DIR), not {verifier!r}", 2)
@@ -123,7 +116,7 @@ def rerank(
     """Rerank recorded candidates: first, majority, best-of-N (each aggregation), weighted vote, oracle."""
     from minos.verifier.evaluate import evaluate_rerank
 
-    _evaluate(evaluate_rerank, file, _verifier(verifier, api_key, critic_samples), as_json, f"rerank: {file.name}")
+    _evaluate(evaluate_rerank, file, build_verifier(verifier, api_key=api_key, critic_samples=critic_samples), as_json, f"rerank: {file.name}")
 
 
 @app.command()

@@ -49,7 +49,7 @@ def _is_ours(filename: str) -> bool:
 
     home = Path(__file__).resolve().parents[1]
     here = Path(filename).resolve()
-    return any(home / part in here.parents for part in ("core", "verifier", "solver", "training", "cli"))
+    return any(home / part in here.parents for part in ("core", "generators", "verifier", "solver", "training", "cli"))
 
 
 app.add_typer(solve.app)

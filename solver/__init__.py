@@ -1,7 +1,7 @@
 """The Minos solver: a LangGraph graph that samples, scores, prunes and votes.
 
     from minos.solver import SolverConfig, build_graph, solve
-    from minos.solver.generators import load_generator
+    from minos.generators import load_generator
     from minos.verifier import load_verifier
 
     config = SolverConfig(generator=load_generator("default"), verifier=load_verifier("symbolic"))
@@ -17,14 +17,12 @@ _WHERE = {
     "Problem": "minos.core.types",
     "SolveResult": "minos.core.types",
     "Usage": "minos.core.types",
-    "CriticVerifier": "minos.solver.critic",
     "SolverConfig": "minos.solver.config",
     "SolveState": "minos.solver.state",
     "as_tool": "minos.solver.tool",
     "asolve": "minos.solver.graph",
     "build_graph": "minos.solver.graph",
     "compile_graph": "minos.solver.graph",
-    "load_critic": "minos.solver.critic",
     "solve": "minos.solver.graph",
 }
 

@@ -5,16 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from minos.solver.generators.prompts import ChatTemplate, FewShotTemplate
+from minos.generators.prompts import ChatTemplate, FewShotTemplate
 
 if TYPE_CHECKING:  # the CLI reads this module for its options: no verifier package (sympy) at `minos --help`
-    from minos.solver.generators.base import Generator
+    from minos.generators.base import Generator
     from minos.verifier.base import Verifier
 
 
 @dataclass(frozen=True)
 class SolverConfig:
-    generator: Generator = field(metadata={"help": "a Generator (see minos.solver.generators.load_generator)"})
+    generator: Generator = field(metadata={"help": "a Generator (see minos.generators.load_generator)"})
     verifier: Verifier | None = field(default=None, metadata={"help": "a Verifier (minos.verifier.load_verifier); None: no scores"})
     strategy: str = field(default="weighted_vote", metadata={
         "help": "greedy, self_consistency, best_of_n, weighted_vote, beam_search or dvts (minos.solver.strategies)"})
@@ -31,11 +31,11 @@ class SolverConfig:
     seed: int | None = field(default=0, metadata={"help": "base seed; None for fresh randomness"})
     rounds: int = field(default=1, metadata={"help": "sample strategies: draw n in this many rounds and stop early "
                                                      "once the vote can no longer change"})
-    template: FewShotTemplate | ChatTemplate = field(default_factory=FewShotTemplate, metadata={"help": "prompt template (minos.solver.generators.prompts)"})
+    template: FewShotTemplate | ChatTemplate = field(default_factory=FewShotTemplate, metadata={"help": "prompt template (minos.generators.prompts)"})
 
     def __post_init__(self) -> None:
         from minos.core.votes import AGGREGATIONS
-        from minos.solver.generators.base import Generator
+        from minos.generators.base import Generator
         from minos.solver.strategies import STRATEGIES
         from minos.verifier.base import Verifier
 
@@ -46,7 +46,7 @@ class SolverConfig:
         # a generator or verifier of one's own is checked here, not half-way through a solve
         if self.generator is not None and not isinstance(self.generator, Generator):
             raise TypeError(f"{type(self.generator).__name__} is not a Generator (complete, complete_many, aclose, name): "
-                            "subclass minos.solver.generators.BaseGenerator")
+                            "subclass minos.generators.BaseGenerator")
         if self.verifier is not None and not isinstance(self.verifier, Verifier):
             raise TypeError(f"{type(self.verifier).__name__} is not a Verifier (score, score_batch, critiques, confidence, name, "
                             "threshold): subclass minos.verifier.BaseVerifier")

@@ -26,10 +26,10 @@ from minos.core.answers import answer_classes, answers_equal, extract_answer
 from minos.core.steps import STEP_SEPARATOR, split_steps
 from minos.core.types import Candidate, Problem, SolveResult, Usage
 from minos.core.votes import candidate_score
+from minos.generators.base import SamplingParams
+from minos.generators.loop import wait_for
+from minos.generators.prompts import chat_messages
 from minos.solver.config import SolverConfig
-from minos.solver.generators.base import SamplingParams
-from minos.solver.generators.prompts import chat_messages
-from minos.solver.loop import wait_for
 from minos.solver.state import SolveInput, SolveOutput, SolveState
 from minos.solver.strategies import STRATEGIES
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from langchain_core.tools import StructuredTool
+from minos.generators.loop import wait_for
 from minos.solver.config import SolverConfig
 from minos.solver.graph import asolve
-from minos.solver.loop import wait_for
 
 
 def as_tool(config: SolverConfig, *, name: str = "solve_math") -> StructuredTool:

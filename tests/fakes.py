@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from minos.core.types import Usage
-from minos.solver.generators.base import BaseGenerator, Completion, SamplingParams
+from minos.generators.base import BaseGenerator, Completion, SamplingParams
 from minos.verifier.base import BaseVerifier
 
 

@@ -1,5 +1,6 @@
-"""The packages import one way only: core <- verifier <- solver <- cli / training (the solver never imports
-training). Read from the source, imports inside functions included, so a hidden cycle cannot come back."""
+"""The packages import one way only: core <- generators <- verifier <- solver <- cli, and training <- core,
+generators, verifier; nothing but cli imports cli or training. Read from the source, imports inside functions
+included, so a hidden cycle cannot come back."""
 
 from __future__ import annotations
 
@@ -11,10 +12,11 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 MAY_IMPORT = {
     "core": {"core"},
-    "verifier": {"core", "verifier"},
-    "solver": {"core", "verifier", "solver"},
-    "training": {"core", "verifier", "solver", "training"},
-    "cli": {"core", "verifier", "solver", "training", "cli"},
+    "generators": {"core", "generators"},
+    "verifier": {"core", "generators", "verifier"},
+    "solver": {"core", "generators", "verifier", "solver"},
+    "training": {"core", "generators", "verifier", "training"},
+    "cli": {"core", "generators", "verifier", "solver", "training", "cli"},
 }
 
 
@@ -34,3 +36,11 @@ def test_imports_run_one_way(package):
         for layer in _minos_imports(path) - MAY_IMPORT[package]
     }
     assert not wrong, sorted(wrong)
+
+
+def test_every_package_is_in_the_layer_table():
+    """A new top-level package has to take its place in the order above (pyproject maps each to a folder)."""
+    import tomllib
+
+    folders = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["package-dir"]
+    assert set(folders.values()) - {"minos"} == set(MAY_IMPORT)

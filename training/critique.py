@@ -36,10 +36,11 @@ def agrees(critique: str, row: LabelledSolution) -> bool:
     return all(v is not None and v == (label >= 0.5) for v, label in zip(verdicts, row.labels, strict=True))
 
 
-async def critique_one(client, model: str, row: LabelledSolution, *, temperature: float = 0.0, max_tokens: int = 1024) -> str:
-    """Ask an OpenAI-compatible chat model (an `openai.AsyncOpenAI` client) for the critique of one row."""
-    response = await client.chat.completions.create(
-        model=model, messages=[{"role": "user", "content": critic_prompt(row)}],
-        temperature=temperature, max_tokens=max_tokens,
-    )
-    return response.choices[0].message.content or ""
+async def critique_one(critic, row: LabelledSolution, *, temperature: float = 0.0, max_tokens: int = 1024) -> str:
+    """Ask a critic (a `minos.generators.Generator` that reaches a chat model) for the critique of one row."""
+    from minos.generators import SamplingParams
+
+    prompt = critic_prompt(row)
+    params = SamplingParams(n=1, temperature=temperature, max_tokens=max_tokens)
+    (completion,) = await critic.complete(prompt, params, messages=[{"role": "user", "content": prompt}])
+    return completion.text

@@ -19,28 +19,27 @@ def _key(row: LabelledSolution) -> str:
     return f"{row.problem.id}|{digest}"
 
 
-async def run_critiques(rows, output: Path, base_url: str, model: str, api_key: str, concurrency: int, resume: bool):
+async def run_critiques(rows, output: Path, base_url: str, model: str, api_key: str | None, concurrency: int, resume: bool):
     """Returns (kept, asked, failures). Rows already in OUTPUT are skipped with --resume; each kept row is
-    appended as one flushed line, so an interrupted run keeps what it finished. A request that still fails
-    after the client's retries is reported and the others go on."""
-    import openai
+    appended as one flushed line, so an interrupted run keeps what it finished. The critic is reached through
+    the HTTP generator (its concurrency bound, retries and key handling); a request that still fails after
+    them is reported and the others go on."""
+    from minos.generators import GeneratorError, load_generator
 
     kept_rows = list(read_jsonl(output)) if resume and output.exists() else []
     done = {r["meta"].get("critique_key") for r in kept_rows}
     write_jsonl_atomic(output, kept_rows)
-    client = openai.AsyncOpenAI(base_url=base_url, api_key=api_key, max_retries=4)
-    semaphore = asyncio.Semaphore(concurrency)
+    critic = load_generator(base_url, model=model, api_key=api_key, endpoint="chat", max_concurrency=concurrency)
     stats = {"kept": 0, "asked": 0}
     failures: list[str] = []
     with output.open("a", encoding="utf-8") as sink:
 
         async def one(row: LabelledSolution) -> None:
-            async with semaphore:
-                try:
-                    text = await critique_one(client, model, row)
-                except openai.APIError as exc:
-                    failures.append(f"{row.problem.id}: {type(exc).__name__}: {str(exc).splitlines()[0]}")
-                    return
+            try:
+                text = await critique_one(critic, row)
+            except GeneratorError as exc:
+                failures.append(f"{row.problem.id}: {str(exc).splitlines()[0]}")
+                return
             stats["asked"] += 1
             if agrees(text, row):
                 stats["kept"] += 1
@@ -48,6 +47,8 @@ async def run_critiques(rows, output: Path, base_url: str, model: str, api_key: 
                 sink.write(json.dumps(out.to_dict(), ensure_ascii=False) + "\n")
                 sink.flush()
 
-        await asyncio.gather(*(one(r) for r in rows if _key(r) not in done))
-    await client.close()
+        try:
+            await asyncio.gather(*(one(r) for r in rows if _key(r) not in done))
+        finally:
+            await critic.aclose()
     return stats["kept"], stats["asked"], failures

@@ -15,8 +15,8 @@ async def rollout_labels(
     problem: Problem, steps: list[str], generator, template, *, k: int = 8, max_tokens: int = 256,
     temperature: float = 0.8, seed: int = 0, soft: bool = False,
 ) -> LabelledSolution:
-    from minos.solver.generators.base import SamplingParams
-    from minos.solver.generators.prompts import chat_messages
+    from minos.generators.base import SamplingParams
+    from minos.generators.prompts import chat_messages
 
     if problem.reference is None:
         raise ValueError(f"problem {problem.id}: rollout labels need a reference answer")

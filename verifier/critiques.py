@@ -4,7 +4,7 @@ Two styles. `processbench` is ProcessBench's critic protocol (arXiv 2412.06559, 
 paragraphs tagged and indexed from 0, the earliest wrong one's index in `\\boxed{}`, -1 for none; chat models
 answer it as they are. `minos` is the Math-Minos stage-1 format (`minos train sft` learns it): "Step k:
 correct." / "Step k: incorrect (TYPE): REASON." lines and a verdict line. Pure functions, no model inside:
-the critic verifier that samples them is `minos.solver.critic`.
+the critic verifier that samples them is `minos.verifier.critic`.
 """
 
 from __future__ import annotations

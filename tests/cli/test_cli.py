@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -11,7 +12,7 @@ from pathlib import Path
 import pytest
 from minos.cli.main import app
 from minos.core.types import Usage
-from minos.solver.generators.base import BaseGenerator, Completion
+from minos.generators.base import BaseGenerator, Completion
 from typer.testing import CliRunner
 
 runner = CliRunner()
@@ -31,7 +32,7 @@ class EchoGenerator(BaseGenerator):
 
 @pytest.fixture
 def echo(monkeypatch):
-    import minos.solver.generators as generators
+    import minos.generators as generators
 
     monkeypatch.setattr(generators, "load_generator", lambda spec, model=None, **_: EchoGenerator())
 
@@ -72,7 +73,7 @@ class HalvingGenerator(EchoGenerator):
     ],
 )
 def test_solve_shows_the_chosen_solution_step_by_step(monkeypatch, show, present, absent):
-    import minos.solver.generators as generators
+    import minos.generators as generators
 
     monkeypatch.setattr(generators, "load_generator", lambda spec, model=None, **_: HalvingGenerator())
     # the symbolic checker has no threshold of its own: 0.5 is used, so 0.5 passes and 0.0 is marked
@@ -104,6 +105,25 @@ def test_bad_usage_exits_2_with_one_line(echo, args, message):
     assert result.exit_code == 2, result.output
     error_lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(error_lines) == 1 and message in error_lines[0]
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--verifier", "bogus"], "unknown verifier 'bogus'"),
+        (["--verifier", "critic:http://127.0.0.1:9/v1"], "needs the served model name"),
+        (["--generator", "bogus"], "unknown generator 'bogus'"),
+        (["--generator", "http://127.0.0.1:9/v1"], "needs a model name"),
+    ],
+)
+def test_a_bad_spec_fails_before_anything_loads_on_a_new_machine(tmp_path, args, message):
+    """A new user's machine: empty Minos and Hugging Face caches, so loading the default would convert it."""
+    env = {**os.environ, "MINOS_CACHE": str(tmp_path / "minos"), "HF_HOME": str(tmp_path / "hf")}
+    out = subprocess.run([sys.executable, "-m", "minos.cli.main", "solve", "x", *args], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 2, out.stderr
+    lines = [line for line in out.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], out.stderr
+    assert not (tmp_path / "minos").exists()  # nothing converted or cached
 
 
 def _rows(path):
@@ -217,7 +237,7 @@ def test_serve_command_derives_ids_from_the_tokenizer(tiny_lm):
 
 
 def test_batch_with_several_strategies_loads_the_generator_once(monkeypatch, fixtures, tmp_path):
-    import minos.solver.generators as generators
+    import minos.generators as generators
 
     loads = []
     monkeypatch.setattr(generators, "load_generator", lambda spec, model=None, **_: loads.append(spec) or EchoGenerator())
@@ -394,7 +414,7 @@ def test_train_layers_reaches_the_stage_config_and_conflicts_with_lora(tiny_lm, 
     [
         ("verifier/neural.py", True),
         ("cli/solve.py", True),
-        ("solver/generators/llamacpp_local.py", True),
+        ("generators/llamacpp_local.py", True),
         (".venv/lib/python3.11/site-packages/transformers/modeling_utils.py", False),
         ("tests/cli/test_cli.py", False),
         ("README.md", False),

@@ -122,7 +122,7 @@ def test_unknown_strategy_is_rejected():
 
 
 def test_tiny_in_process_model_end_to_end(tiny_lm):
-    from minos.solver.generators.transformers_local import TransformersGenerator
+    from minos.generators.transformers_local import TransformersGenerator
     from minos.verifier.neural import NeuralVerifier
 
     cfg = SolverConfig(

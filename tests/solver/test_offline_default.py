@@ -10,7 +10,7 @@ import subprocess
 import sys
 
 import pytest
-from minos.solver.generators import FewShotTemplate, SamplingParams, load_generator
+from minos.generators import FewShotTemplate, SamplingParams, load_generator
 
 pytestmark = [pytest.mark.gguf, pytest.mark.slow]
 
@@ -21,7 +21,7 @@ def default_generator(request):
         generator = load_generator("default")
         assert type(generator).__name__ == "LlamaCppGenerator"  # the default when llama-cpp-python is there
         return generator
-    from minos.solver.generators.transformers_local import TransformersGenerator
+    from minos.generators.transformers_local import TransformersGenerator
 
     return TransformersGenerator()
 
@@ -62,7 +62,7 @@ def test_llamacpp_side_by_side_samples_fit_the_cache():
     """n samples share the prompt's cache cells and take their own: a small context draws them in groups
     (here two at a time), a prompt over one llama.cpp batch (512 tokens) is read in chunks, and a prompt
     the context cannot hold is one clear error."""
-    from minos.solver.generators.llamacpp_local import LlamaCppGenerator
+    from minos.generators.llamacpp_local import LlamaCppGenerator
 
     template = FewShotTemplate()
     prompt = template.render("Tom has 3 apples and buys 4 more. How many apples does he have?")
@@ -84,7 +84,7 @@ def test_llamacpp_side_by_side_samples_fit_the_cache():
 
 _SCRIPT_THAT_EXITS = """
 from minos.solver import SolverConfig, solve
-from minos.solver.generators import load_generator
+from minos.generators import load_generator
 from minos.verifier import load_verifier
 
 generator, verifier = load_generator("default"), load_verifier("hybrid:default")
@@ -127,7 +127,7 @@ def test_minos_solve_runs_offline_on_the_default(tmp_path):
 def test_loading_llamacpp_writes_nothing_to_the_terminal(capfd, caplog):
     """llama.cpp's log lines ("llama_kv_cache_iswa: using full-size SWA cache ...") go to the `minos` logger
     at debug level, not to the caller's stderr (they were printed whatever `verbose` said)."""
-    from minos.solver.generators.llamacpp_local import LlamaCppGenerator
+    from minos.generators.llamacpp_local import LlamaCppGenerator
 
     with caplog.at_level("DEBUG", logger="minos"):
         LlamaCppGenerator(n_ctx=256, threads=1)
@@ -140,12 +140,12 @@ def test_the_bundled_gguf_in_process_is_a_critic_verifier():
     """`critic:PATH.gguf` (llama.cpp in this process) and `critic:default`: the path works end to end; the
     base model's critiques are rarely readable, so most samples abstain and the scores sit near 0.5."""
     pytest.importorskip("llama_cpp")
-    from minos.solver.critic import load_critic
-    from minos.solver.generators.llamacpp_local import bundled_gguf
+    from minos.generators.llamacpp_local import bundled_gguf
+    from minos.verifier import load_verifier
 
     steps = ["Natalia sold 48 / 2 = 24 clips in May.", "Altogether she sold 48 + 24 = 72 clips.", "The answer is 72."]
     for spec in (f"critic:{bundled_gguf()}", "critic:default"):
-        critic = load_critic(spec, samples=2, max_tokens=24)
+        critic = load_verifier(spec, critic_samples=2, max_tokens=24)
         (scores,) = critic.score("How many clips did Natalia sell in April and May?", [steps])
         (critique,) = critic.critiques("How many clips did Natalia sell in April and May?", [steps])
         assert critic.style == "processbench" and len(scores) == 3 and all(0.0 <= s <= 1.0 for s in scores)

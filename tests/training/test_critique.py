@@ -20,6 +20,8 @@ REQUESTS: list[str] = []
 
 def _critic(method, path, body):
     """Writes a critique from the labels it is given; lies about problem `liar`; rejects `down`."""
+    if method == "GET":  # the HTTP generator asks /models once for the served names
+        return 200, {"object": "list", "data": [{"id": "critic", "object": "model"}]}
     prompt = body["messages"][0]["content"]
     REQUESTS.append(prompt)
     if "PROBLEM down" in prompt:

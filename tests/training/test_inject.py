@@ -236,7 +236,7 @@ def test_sampled_solutions_are_labelled_by_final_answer(text, labels, right):
 def test_sample_solutions_from_a_generator():
     import asyncio
 
-    from minos.solver.generators import FewShotTemplate
+    from minos.generators import FewShotTemplate
     from minos.training.sampled import sample_solutions
 
     from tests.fakes import ScriptedGenerator

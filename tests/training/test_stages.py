@@ -290,8 +290,8 @@ def test_local_models_are_critic_verifiers_a_stage1_adapter_in_its_own_format(ti
     """`critic:PATH`: a transformers folder reads the ProcessBench protocol; a `minos train sft` LoRA adapter
     is merged once and read in the stage-1 format it learnt. A tiny random model writes nonsense: the path
     must still give one score a step and a critique with one verdict per sample (mostly abstentions)."""
-    from minos.solver.critic import load_critic
     from minos.training.sft import CritiqueSFTConfig, train_sft
+    from minos.verifier import load_verifier
 
     monkeypatch.setenv("MINOS_CACHE", str(tmp_path / "cache"))  # the merged adapter is cached here
     out = tmp_path / "stage1-lora"
@@ -299,7 +299,7 @@ def test_local_models_are_critic_verifiers_a_stage1_adapter_in_its_own_format(ti
                                               max_steps=2, per_device_train_batch_size=4, max_length=2048, save_steps=10_000))
     row = injected[0]
     for spec, style in ((f"critic:{tiny_lm}", "processbench"), (f"critic:{out}", "minos"), (f"critic:{out}#processbench", "processbench")):
-        critic = load_critic(spec, samples=2, max_tokens=12)
+        critic = load_verifier(spec, critic_samples=2, max_tokens=12)
         assert critic.style == style
         (scores,) = critic.score(row.problem.question, [list(row.steps)])
         (critique,) = critic.critiques(row.problem.question, [list(row.steps)])

@@ -1,15 +1,17 @@
 import asyncio
+import subprocess
+import sys
 
 import pytest
-from minos.solver.generators import (
+from minos.generators import (
     FewShotTemplate,
     GeneratorError,
     SamplingParams,
     load_generator,
     template_for,
 )
-from minos.solver.generators.openai_http import OpenAIGenerator
-from minos.solver.generators.transformers_local import TransformersGenerator
+from minos.generators.openai_http import OpenAIGenerator
+from minos.generators.transformers_local import TransformersGenerator
 
 from tests.servers import json_server
 
@@ -33,6 +35,25 @@ def test_unknown_specs():
         load_generator("http://127.0.0.1:1/v1")
     with pytest.raises(ValueError, match="unknown prompt template"):
         template_for("jinja")
+
+
+# a spec is checked in a fresh process, then the back ends' heavy modules must still be unimported
+_HEAVY = "print(sorted(m for m in ('torch', 'transformers', 'llama_cpp', 'openai', 'vllm') if m in sys.modules))"
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        "from minos.generators import generator_loader as g; g('default'); g('hf:/x'); g('http://h/v1', model='m')",
+        "from minos.verifier import verifier_loader as v; v('default'); v('hybrid:/x#qwen-prm'); v('http://h/v1#m'); "
+        "v('critic:default'); v('critic:http://h/v1#m#completions')",
+    ],
+    ids=["generators", "verifiers"],
+)
+def test_checking_a_spec_loads_nothing(check):
+    out = subprocess.run([sys.executable, "-c", f"import sys; {check}; {_HEAVY}"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
 
 
 def test_tiny_transformers_generator_samples_n_with_stop_and_seed(tiny_lm):

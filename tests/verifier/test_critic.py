@@ -11,8 +11,8 @@ import time
 
 import pytest
 from minos.cli.main import app
-from minos.solver.critic import CriticVerifier, load_critic
-from minos.solver.generators.openai_http import OpenAIGenerator
+from minos.generators.openai_http import OpenAIGenerator
+from minos.verifier import CriticVerifier, load_verifier
 from typer.testing import CliRunner
 
 from tests.servers import free_port, json_server
@@ -70,7 +70,7 @@ def critic_server(*, delay: float = 0.0, fail: bool = False, never: bool = False
 def test_steps_score_the_share_of_critiques_that_find_no_error_up_to_them():
     wrong, right = WRONG.split("\n\n"), RIGHT.split("\n\n")
     with json_server(critic_server()) as url:
-        critic = load_critic(f"critic:{url}#critic-model", samples=5)
+        critic = load_verifier(f"critic:{url}#critic-model", critic_samples=5)
         scores = critic.score(QUESTION, [wrong, right])
         critiques = critic.critiques(QUESTION, [wrong, right])
     # wrong: 3 of the 4 readable critiques put the error at step 0, one finds none; the unparsable one abstains
@@ -131,7 +131,7 @@ def test_serve_replies_carry_the_critique_of_the_picked_solution():
     from tests.solver.test_server import serving
 
     with json_server(critic_server()) as url:
-        critic = load_critic(f"critic:{url}#critic-model", samples=5)
+        critic = load_verifier(f"critic:{url}#critic-model", critic_samples=5)
         config = SolverConfig(generator=ScriptedGenerator([WRONG, RIGHT]), verifier=critic, n=2)
         with serving(config) as client:
             reply = client.chat.completions.create(model="minos", messages=[{"role": "user", "content": QUESTION}])
@@ -146,7 +146,7 @@ def test_search_strategies_call_the_critic_on_partial_solutions():
     from tests.fakes import ScriptedGenerator
 
     with json_server(critic_server()) as url:
-        critic = load_critic(f"critic:{url}#critic-model", samples=5)
+        critic = load_verifier(f"critic:{url}#critic-model", critic_samples=5)
         config = SolverConfig(generator=ScriptedGenerator([WRONG, RIGHT]), verifier=critic, strategy="beam_search",
                               n=2, beam_width=2, threshold=0.5)
         result = solve(QUESTION, config)
@@ -208,4 +208,4 @@ def test_eval_processbench_reads_a_critic_like_a_prm():
 )
 def test_bad_critic_specs_are_one_line_usage_errors(spec, message):
     with pytest.raises(ValueError, match=message):
-        load_critic(spec)
+        load_verifier(spec)

@@ -4,8 +4,8 @@ serving the bundled Gemma 3 270M GGUF on 127.0.0.1."""
 import asyncio
 
 import pytest
-from minos.solver.generators import FewShotTemplate, GeneratorError, SamplingParams
-from minos.solver.generators.openai_http import OpenAIGenerator
+from minos.generators import FewShotTemplate, GeneratorError, SamplingParams
+from minos.generators.openai_http import OpenAIGenerator
 
 from tests.servers import free_port, start_llamacpp
 

@@ -18,7 +18,7 @@ import weakref
 from pathlib import Path
 
 from minos.core.types import Usage
-from minos.solver.generators.base import BaseGenerator, Completion, SamplingParams
+from minos.generators.base import BaseGenerator, Completion, SamplingParams
 
 
 def bundled_gguf() -> Path:

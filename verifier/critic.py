@@ -18,15 +18,16 @@ candidate, the majority verdict and one critique that gives it (`Candidate.criti
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
 
 from minos.core.types import Critique, Usage
-from minos.solver.generators.base import Generator, SamplingParams
-from minos.solver.loop import wait_for
+from minos.generators.base import Generator, SamplingParams
+from minos.generators.loop import wait_for
 from minos.verifier.base import BaseVerifier
 from minos.verifier.critiques import PROMPTS, STYLES, critic_scores, first_error_of, summarize
 
-__all__ = ["CriticVerifier", "load_critic"]
+__all__ = ["CriticVerifier", "critic_loader"]
 
 _ENDPOINTS = ("chat", "completions")
 
@@ -84,9 +85,10 @@ class CriticVerifier(BaseVerifier):
             self._kept.popitem(last=False)
 
 
-def load_critic(spec: str, *, api_key: str | None = None, samples: int = 8, **kwargs) -> CriticVerifier:
-    """The critic verifier a `critic:...` spec names (see the module doc); kwargs go to `CriticVerifier`."""
-    from minos.solver.generators import load_generator
+def critic_loader(spec: str, *, api_key: str | None = None, samples: int = 8, **kwargs) -> Callable[[], CriticVerifier]:
+    """Check a `critic:...` spec (see the module doc) and return what builds its verifier; kwargs go to
+    `CriticVerifier`. A bad spec is a ValueError here, before the critic's model loads."""
+    from minos.generators import generator_loader
 
     target = spec.removeprefix("critic:")
     head, *options = target.split("#")
@@ -102,16 +104,15 @@ def load_critic(spec: str, *, api_key: str | None = None, samples: int = 8, **kw
     style = next((o for o in options if o in STYLES), None)
     if http:
         endpoint = next((o for o in options if o in _ENDPOINTS), "chat")
-        generator = load_generator(head, model=model, api_key=api_key, endpoint=endpoint)
+        generator = generator_loader(head, model=model, api_key=api_key, endpoint=endpoint)
     elif head == "default":
-        generator = load_generator("default")
+        generator = generator_loader("default")
     elif head.endswith(".gguf"):
-        generator = load_generator(f"llamacpp:{head}")
+        generator = generator_loader(f"llamacpp:{head}")
     elif Path(head).is_dir():
-        generator = load_generator(f"hf:{head}")
+        generator = generator_loader(f"hf:{head}")
         if style is None and Path(head, "adapter_config.json").exists():
             style = "minos"  # an adapter folder is what `minos train sft` writes: it learnt the stage-1 format
     else:
         raise ValueError(f"verifier {spec!r}: {head} is neither a server URL, a .gguf file nor a model folder")
-    return CriticVerifier(generator, samples=samples, style=style or "processbench", **kwargs)
-
+    return lambda: CriticVerifier(generator(), samples=samples, style=style or "processbench", **kwargs)

@@ -10,7 +10,7 @@ import asyncio
 import threading
 
 from minos.core.types import Usage
-from minos.solver.generators.base import BaseGenerator, Completion, SamplingParams
+from minos.generators.base import BaseGenerator, Completion, SamplingParams
 
 
 class VLLMGenerator(BaseGenerator):

@@ -1,4 +1,4 @@
-"""Minos's own event loop, for sync callers of async code (the graph's nodes, a critic verifier)."""
+"""Minos's own event loop, for sync callers of async code (the solver graph's nodes, a critic verifier)."""
 
 from __future__ import annotations
 

@@ -16,7 +16,7 @@ from typing import Literal
 import openai
 from minos.core.retry import RetryPolicy, aretry
 from minos.core.types import Usage
-from minos.solver.generators.base import BaseGenerator, Completion, GeneratorError, SamplingParams
+from minos.generators.base import BaseGenerator, Completion, GeneratorError, SamplingParams
 
 Endpoint = Literal["auto", "completions", "chat"]
 SEARCH_NEEDS = (
@@ -112,6 +112,8 @@ class OpenAIGenerator(BaseGenerator):
             raise GeneratorError(f"{self.base_url}: request rejected: {text}") from exc
         except openai.AuthenticationError as exc:
             raise GeneratorError(f"{self.base_url}: authentication failed (set --api-key / OPENAI_API_KEY)") from exc
+        except openai.APIStatusError as exc:  # any other refusal (403, 409, 422, ...): retries cannot fix it
+            raise GeneratorError(f"{self.base_url}: request refused: {exc}") from exc
 
     async def _served(self) -> list[str] | None:
         """The model ids /models lists, or None when it cannot say (no such endpoint, no answer)."""

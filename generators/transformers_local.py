@@ -20,7 +20,7 @@ from minos.core.models import (
     resolve_model,
 )
 from minos.core.types import Usage
-from minos.solver.generators.base import BaseGenerator, Completion, SamplingParams
+from minos.generators.base import BaseGenerator, Completion, SamplingParams
 
 
 class TransformersGenerator(BaseGenerator):
