@@ -18,6 +18,7 @@ _WHERE = {
     "SolveResult": "minos.core.types",
     "Usage": "minos.core.types",
     "CriticVerifier": "minos.solver.critic",
+    "ServeConfig": "minos.solver.config",
     "SolverConfig": "minos.solver.config",
     "SolveState": "minos.solver.state",
     "as_tool": "minos.solver.tool",
