@@ -52,7 +52,7 @@ def serve(
     try:  # checked before any model loads
         limits = ServeConfig(**{k: options.pop(k) for k in own if options.get(k) is not None})
     except ValueError as exc:
-        fail(str(exc).replace("_", "-"), 2)
+        fail(f"--{str(exc).replace('_', '-')}", 2)  # the messages open with the field's name
     (config,) = build_configs(options).values()
     from minos.solver.server import create_app, run
 

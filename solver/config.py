@@ -59,8 +59,8 @@ class ServeConfig:
     """What `minos serve` adds to a solve's settings: who may call it and how much work it takes on."""
 
     serve_api_key: str | None = field(default=None, metadata={
-        "help": "clients must send `Authorization: Bearer KEY` on every endpoint but /health; None: no "
-                "authentication"})
+        "help": "clients must send `Authorization: Bearer KEY` on every endpoint but /health; unset "
+                "(None): no authentication"})
     max_concurrent_solves: int = field(default=8, metadata={"help": "solves run at once (they share one generator and verifier)"})
     max_queue: int = field(default=32, metadata={
         "help": "requests waiting for a solve slot; past running + waiting the server answers 429 with Retry-After"})
