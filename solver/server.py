@@ -409,6 +409,8 @@ def run(app, *, host: str, port: int) -> None:
                 gate.draining = True  # not captured: a drained server exits 0 instead of re-raising SIGTERM
                 return
             super().handle_exit(sig, frame)
+            if gate.draining:  # a second signal: no more waiting for solves
+                self.force_exit = True
 
         async def on_tick(self, counter: int) -> bool:
             if gate.draining and gate.pending == 0:

@@ -269,3 +269,26 @@ def test_sigterm_drains_running_solves_and_refuses_new_work(tmp_path_factory):
         with pytest.raises(httpx.TransportError):
             httpx.get(f"{server.url}/health", timeout=2)
         assert not re.search(r"Traceback|ERROR", server.log.read_text()), server.log.read_text()
+
+
+def test_a_second_sigterm_stops_at_once(tmp_path_factory):
+    with paced(tmp_path_factory) as server:
+        failed: list[Exception] = []
+
+        def ask():
+            try:
+                httpx.post(f"{server.url}/v1/chat/completions", json=server.chat("What is 48 / 2? [sleep 30]"), timeout=40)
+            except httpx.TransportError as exc:
+                failed.append(exc)
+
+        asker = threading.Thread(target=ask)
+        asker.start()
+        server.wait_for(lambda m: m["minos_solves_in_flight"] == 1)
+        server.process.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        started = time.time()
+        server.process.send_signal(signal.SIGTERM)
+        assert server.process.wait(10) == -signal.SIGTERM  # forced: killed by the signal, not drained
+        assert time.time() - started < 5
+        asker.join(10)
+        assert failed  # the solve it dropped: the client saw the connection go
