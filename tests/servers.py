@@ -46,7 +46,7 @@ def start_llamacpp(port: int, *, threads: int = 2, timeout: float = 120.0) -> su
     raise RuntimeError(f"llama.cpp server did not start in {timeout:.0f} s")
 
 
-def start_paced(port: int, *options: str, log=subprocess.DEVNULL, timeout: float = 60.0) -> subprocess.Popen:
+def start_paced(port: int, *options: str, log=subprocess.DEVNULL, timeout: float = 180.0) -> subprocess.Popen:
     """Start `python -m tests.serve_paced PORT *options` (minos serve's app and runner with a paced scripted
     generator: `[sleep S]` in a question makes its solve take S seconds) and wait until /health answers 200;
     raises if it exits or never answers. `log`: where its output goes (a file object)."""

@@ -41,7 +41,7 @@ class Paced:
     def chat(self, question: str = "What is 48 / 2?", **more) -> dict:
         return {"model": "minos", "messages": [{"role": "user", "content": question}], **more}
 
-    def wait_for(self, condition, seconds: float = 5.0) -> dict[str, float]:
+    def wait_for(self, condition, seconds: float = 15.0) -> dict[str, float]:
         deadline = time.time() + seconds
         while True:
             seen = self.metrics()
@@ -226,7 +226,7 @@ def test_fuzzed_bodies_get_4xx_never_a_500_or_a_hang(open_server, body):
 @pytest.mark.parametrize("stream", [False, True])
 def test_a_client_that_goes_away_cancels_its_solve(open_server, stream):
     before = open_server.wait_for(lambda m: m["minos_solves_in_flight"] == 0)
-    body = open_server.chat("What is 48 / 2? [sleep 8]", stream=stream)
+    body = open_server.chat("What is 48 / 2? [sleep 20]", stream=stream)
     with httpx.Client(timeout=httpx.Timeout(10, read=1.0)) as client:
         if stream:
             with client.stream("POST", f"{open_server.url}/v1/chat/completions", json=body) as response:
@@ -239,7 +239,7 @@ def test_a_client_that_goes_away_cancels_its_solve(open_server, stream):
     started = time.time()
     after = open_server.wait_for(lambda m: m["minos_solves_cancelled_total"] > before["minos_solves_cancelled_total"])
     assert after["minos_solves_cancelled_total"] == before["minos_solves_cancelled_total"] + 1
-    assert time.time() - started < 4  # well before the 8 s solve would have ended
+    assert time.time() - started < 10  # well before the 20 s solve would have ended
     assert open_server.wait_for(lambda m: m["minos_solves_in_flight"] == 0)["minos_solves_in_flight"] == 0
     assert after.get('minos_requests_total{status="499"}', 0) >= 1 or stream  # a stream's 200 was sent before it went
 
@@ -249,8 +249,8 @@ def test_sigterm_drains_running_solves_and_refuses_new_work(tmp_path_factory):
         results: list[httpx.Response] = []
 
         def ask():
-            # 3 s solves: time for the checks below while they run, even on a busy machine
-            results.append(httpx.post(f"{server.url}/v1/chat/completions", json=server.chat("What is 48 / 2? [sleep 3]"),
+            # 5 s solves: time for the checks below while they run, even on a busy machine
+            results.append(httpx.post(f"{server.url}/v1/chat/completions", json=server.chat("What is 48 / 2? [sleep 5]"),
                                       timeout=30))
 
         askers = [threading.Thread(target=ask) for _ in range(3)]  # two run, one waits in the queue
@@ -259,7 +259,7 @@ def test_sigterm_drains_running_solves_and_refuses_new_work(tmp_path_factory):
         seen = server.wait_for(lambda m: m["minos_solves_in_flight"] == 2 and m["minos_queue_depth"] == 1)
         assert (seen["minos_solves_in_flight"], seen["minos_queue_depth"]) == (2, 1)
         server.process.send_signal(signal.SIGTERM)
-        deadline = time.time() + 2
+        deadline = time.time() + 4
         while httpx.get(f"{server.url}/health", timeout=5).status_code != 503 and time.time() < deadline:
             time.sleep(0.05)
         assert httpx.get(f"{server.url}/health", timeout=5).status_code == 503
