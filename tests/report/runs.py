@@ -37,6 +37,15 @@ def _refusing(respond):
     return answer
 
 
+def invoke(args: list[str]):
+    """`minos ARGS` in-process, on a thread of its own: the command runs its own event loop, and a test that
+    holds a Playwright browser has one running on the main thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(CliRunner().invoke, app, args).result()
+
+
 def write_problems(folder: Path) -> Path:
     path = folder / "problems.jsonl"
     with path.open("w", encoding="utf-8") as handle:
@@ -52,7 +61,7 @@ def batch_run(folder: Path, *, critic: bool = False, strategies: str = "self_con
     output = folder / name
     with json_server(_refusing(critic_server())) as url:
         verifier = f"critic:{url}#critic-model" if critic else "symbolic"
-        result = CliRunner().invoke(app, [
+        result = invoke([
             "batch", str(write_problems(folder)), "-o", str(output), "--generator", url, "--model", "gen",
             "--verifier", verifier, "--critic-samples", "5", "--strategy", strategies, "--n", str(n), "--concurrency", "2",
         ])
@@ -64,7 +73,7 @@ def solve_html(folder: Path) -> tuple[Path, str]:
     """`minos solve --html` against the scripted server: (the page, the command's output)."""
     output = folder / "solve.html"
     with json_server(critic_server()) as url:
-        result = CliRunner().invoke(app, [
+        result = invoke([
             "solve", QUESTION, "--reference", "72", "--generator", url, "--model", "gen", "--verifier", "symbolic",
             "--n", "4", "--show", "none", "--html", str(output),
         ])

@@ -10,7 +10,7 @@ from minos.report import run_report
 from minos.report.build import read_runs
 
 from tests.report.browser import browser, open_report
-from tests.report.runs import batch_run, solve_html, synthetic_rows, write_rows
+from tests.report.runs import batch_run, invoke, solve_html, synthetic_rows, write_rows
 
 pytestmark = pytest.mark.browser
 
@@ -52,7 +52,7 @@ def test_a_small_run_opens_with_every_problem_its_votes_and_its_steps_drawn(chro
     assert steps.count() == drawn
     colours = {s["score"]: s["colour"] for s in steps.evaluate_all(
         "els => els.map(e => ({score: e.dataset.score, colour: getComputedStyle(e).backgroundColor}))")}
-    assert colours["0"] == "rgb(246, 173, 173)" and colours["1"] == "rgb(173, 246, 173)"  # hsl(0|120, 75%, 86%)
+    assert colours["0"] == "rgb(246, 193, 193)" and colours["1"] == "rgb(193, 246, 193)"  # hsl(0|120, 75%, 86%)
     # 48 / 2 = 26 is proved wrong: scored 0, under the threshold, flagged
     flagged = page.locator("li.step.flagged")
     assert flagged.count() > 0 and all("= 26" in t for t in flagged.locator(".text").all_inner_texts())
@@ -122,11 +122,8 @@ def test_solve_html_is_the_same_problem_view(chromium, tmp_path):
 
 
 def test_processbench_html_shows_first_flags_against_labels(chromium, tmp_path):
-    from minos.cli.main import app
-    from typer.testing import CliRunner
-
     page_path = tmp_path / "pb.html"
-    result = CliRunner().invoke(app, ["eval", "processbench", "tests/fixtures/processbench_sample.json", "--verifier", "symbolic",
+    result = invoke(["eval", "processbench", "tests/fixtures/processbench_sample.json", "--verifier", "symbolic",
                                       "--json", "--html", str(page_path)])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output.strip().splitlines()[-1])
