@@ -229,7 +229,7 @@ def run_report(
     index, details = [], []
     for group in by_problem.values():
         entry, detail = _problem(group, label_of, aggregation, threshold)
-        entry["chunk"] = len(details) // CHUNK
+        entry["chunk"], entry["at"] = divmod(len(details), CHUNK)
         index.append(entry)
         details.append(detail)
     tally = Tally.of({**r, "strategy": label_of[(f, r["strategy"])]} for f, r in rows)
@@ -294,7 +294,7 @@ def processbench_report(
         flag = predict_first_error(row, threshold)
         verdict = _verdict(sample.first_error, flag)
         index.append({"id": str(sample.problem.id), "q": sample.problem.question, "source": sample.problem.source,
-                      "first_error": sample.first_error, "flag": flag, "verdict": verdict, "chunk": i // CHUNK})
+                      "first_error": sample.first_error, "flag": flag, "verdict": verdict, "chunk": i // CHUNK, "at": i % CHUNK})
         details.append({**sample.to_dict(), "scores": _finite(row), "flag": flag, "verdict": verdict, "threshold": threshold})
     right, wrong = ranked_steps(samples, scores)
     counts: dict[str, int] = {}

@@ -14,7 +14,8 @@ MAY_IMPORT = {
     "verifier": {"core", "verifier"},
     "solver": {"core", "verifier", "solver"},
     "training": {"core", "verifier", "solver", "training"},
-    "cli": {"core", "verifier", "solver", "training", "cli"},
+    "report": {"core", "verifier", "solver", "report"},
+    "cli": {"core", "verifier", "solver", "training", "report", "cli"},
 }
 
 

@@ -316,8 +316,7 @@
     async function open(details, entry) {
       if (details.dataset.drawn) return;
       details.dataset.drawn = "1";
-      const rows = await chunk(entry.chunk);
-      const detail = rows.find((d) => String(bench ? d.problem.id : d.id) === entry.id && (!bench || d.problem.question === entry.q));
+      const detail = (await chunk(entry.chunk))[entry.at];
       details.append(bench ? benchCard(detail) : runCard(detail));
     }
 
