@@ -121,3 +121,17 @@ def test_a_large_run_is_cut_into_compressed_blocks(tmp_path):
     assert 'data-encoding="gzip-base64"' in output.read_text()
     assert [d["id"] for d in blocks["minos-chunk-1"]] == [f"gsm8k-{i}" for i in range(CHUNK, 2 * CHUNK)]
     assert sizes["rows"] == len(rows) and sizes["problems"] == 3 * CHUNK
+
+
+def test_the_fixture_run_keeps_its_critiques_and_votes(fixtures, tmp_path):
+    """A run `minos batch` wrote with a critic verifier (tests/fixtures/report_run.jsonl): the page carries each
+    candidate's critique, and each problem's vote has one line per distinct answer."""
+    output = tmp_path / "r.html"
+    sizes = run_report(read_runs([fixtures / "report_run.jsonl"]), output)
+    assert sizes == {"problems": 6, "rows": 18, "bytes": output.stat().st_size}
+    details = {d["id"]: d for d in _blocks(output.read_text())["minos-chunk-0"]}
+    natalia = details["natalia"]
+    assert [a["answer"] for a in natalia["draws"][0]["answers"]] == ["74", "72"]
+    assert len(natalia["draws"]) == 1  # three strategies, one draw
+    critiques = [c["critique"] for c in natalia["rows"][0]["candidates"]]
+    assert [c["first_error"] for c in critiques] == [0, -1, 0, -1]
