@@ -112,7 +112,9 @@ def _show_result(console, result, show: str, config) -> None:
         console.print(table)
     verdict = "" if result.correct is None else ("  [green]correct[/]" if result.correct else "  [red]wrong[/]")
     console.print(
-        f"[bold]answer: {result.answer}[/]  support {result.support:.2f}  strategy {result.strategy}  "
+        f"[bold]answer: {result.answer}[/]  support {result.support:.2f}"
+        + ("" if result.confidence is None else f"  confidence {result.confidence:.0%}")
+        + f"  strategy {result.strategy}  "
         f"{result.usage.completion_tokens} tokens  {result.seconds:.1f}s{verdict}"
     )
     print(result.answer if result.answer is not None else "")

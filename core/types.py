@@ -185,7 +185,9 @@ class LabelledSolution:
 @dataclass(frozen=True)
 class SolveResult:
     """What a solve returns: the chosen answer, its support (share of the vote), and every candidate.
-    `usage` counts the generator's tokens; `verifier_usage` a verifier's that generates (a critic)."""
+    `usage` counts the generator's tokens; `verifier_usage` a verifier's that generates (a critic).
+    `confidence`: the chance that the answer is right, where the verifier is calibrated for the strategy's
+    vote (the shipped one is, for weighted voting); None elsewhere."""
 
     problem: Problem
     answer: str | None
@@ -197,6 +199,7 @@ class SolveResult:
     seconds: float = 0.0
     error: str | None = None
     verifier_usage: Usage = field(default_factory=Usage)
+    confidence: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -204,6 +207,7 @@ class SolveResult:
             "problem": self.problem.to_dict(),
             "answer": self.answer,
             "support": self.support,
+            "confidence": self.confidence,
             "strategy": self.strategy,
             "correct": self.correct,
             "candidates": [c.to_dict() for c in self.candidates],
@@ -226,4 +230,5 @@ class SolveResult:
             seconds=float(data.get("seconds", 0.0)),
             error=data.get("error"),
             verifier_usage=Usage.from_dict(data.get("verifier_usage")),
+            confidence=data.get("confidence"),
         )

@@ -263,21 +263,6 @@ def _histogram(values: list[float], bins: int = 20) -> list[int]:
     return counts
 
 
-def _calibration(right: list[float], wrong: list[float], bins: int = 10) -> list[dict]:
-    """Reliability of the step scores read as probabilities: per score bin, the mean score against the share
-    of those steps that are right (the steps `step_auroc` ranks: right ones and first wrong ones)."""
-    def bin_of(v: float) -> int:
-        return min(int(v * bins), bins - 1) if v > 0 else 0
-
-    scores: list[list[float]] = [[] for _ in range(bins)]
-    rights = [0] * bins
-    for values, is_right in ((right, 1), (wrong, 0)):
-        for v in values:
-            scores[bin_of(v)].append(v)
-            rights[bin_of(v)] += is_right
-    return [{"bin": b, "mean": sum(s) / len(s), "right": rights[b] / len(s), "steps": len(s)} for b, s in enumerate(scores) if s]
-
-
 def processbench_report(
     samples: list[LabelledSolution], scores: list[list[float]], threshold: float, output: str | Path, *,
     title: str = "ProcessBench", figures: dict | None = None,
@@ -285,7 +270,8 @@ def processbench_report(
     """Write the report of a ProcessBench evaluation: per solution, the labelled first wrong step against the
     verifier's first flag (exact / early / late / never; clean / false alarm on right solutions), the score
     distributions of right steps and first wrong steps, and the calibration curve. Returns sizes."""
-    from minos.verifier.evaluate import predict_first_error, ranked_steps
+    from minos.verifier.calibration import reliability
+    from minos.verifier.evaluate import labelled_steps, predict_first_error
 
     if not samples:
         raise ReportError("no labelled solutions to report")
@@ -296,13 +282,14 @@ def processbench_report(
         index.append({"id": str(sample.problem.id), "q": sample.problem.question, "source": sample.problem.source,
                       "first_error": sample.first_error, "flag": flag, "verdict": verdict, "chunk": i // CHUNK, "at": i % CHUNK})
         details.append({**sample.to_dict(), "scores": _finite(row), "flag": flag, "verdict": verdict, "threshold": threshold})
-    right, wrong = ranked_steps(samples, scores)
+    pairs = labelled_steps(samples, scores)
+    right, wrong = [s for s, label in pairs if label], [s for s, label in pairs if not label]
     counts: dict[str, int] = {}
     for entry in index:
         counts[entry["verdict"]] = counts.get(entry["verdict"], 0) + 1
     head = {"kind": "processbench", "title": title, "threshold": threshold, "figures": _plain_figures(figures or {}),
             "verdicts": counts, "histogram": {"right": _histogram(right), "wrong": _histogram(wrong)},
-            "calibration": _calibration(right, wrong), "problems": index}
+            "calibration": reliability([s for s, _ in pairs], [label for _, label in pairs]), "problems": index}
     size = _write(output, title, head, [details[i:i + CHUNK] for i in range(0, len(details), CHUNK)])
     return {"problems": len(index), "rows": len(index), "bytes": size}
 

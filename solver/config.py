@@ -53,7 +53,7 @@ class SolverConfig:
             raise TypeError(f"{type(self.generator).__name__} is not a Generator (complete, complete_many, aclose, name): "
                             "subclass minos.solver.generators.BaseGenerator")
         if self.verifier is not None and not isinstance(self.verifier, Verifier):
-            raise TypeError(f"{type(self.verifier).__name__} is not a Verifier (score, score_batch, critiques, name, "
+            raise TypeError(f"{type(self.verifier).__name__} is not a Verifier (score, score_batch, critiques, confidence, name, "
                             "threshold): subclass minos.verifier.BaseVerifier")
         if self.n < 1 or self.beam_width < 1 or self.max_steps < 1 or self.rounds < 1:
             raise ValueError("n, beam_width, max_steps and rounds must be at least 1")

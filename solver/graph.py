@@ -79,7 +79,13 @@ def revote(result: SolveResult, config: SolverConfig) -> SolveResult:
     voters = _voters(list(result.candidates))
     pick = _pick(config, voters, answer_classes([c.answer for c in voters]))
     correct = None if result.problem.reference is None else answers_equal(pick.answer, result.problem.reference)
-    return dataclasses.replace(result, answer=pick.answer, support=pick.support, strategy=config.strategy, correct=correct)
+    return dataclasses.replace(result, answer=pick.answer, support=pick.support, strategy=config.strategy, correct=correct,
+                               confidence=_confidence(config, pick.support))
+
+
+def _confidence(config: SolverConfig, support: float) -> float | None:
+    """The calibrated chance that the pick is right, where the verifier has one for this strategy."""
+    return None if config.verifier is None else config.verifier.confidence(support, config.strategy)
 
 
 def _both(action: Callable[..., Awaitable[dict[str, Any]]]) -> RunnableLambda:
@@ -255,6 +261,7 @@ async def finish(state: SolveState, runtime: Runtime[SolverConfig]) -> dict[str,
         correct=correct,
         usage=state.get("usage", Usage()),
         verifier_usage=state.get("verifier_usage", Usage()),
+        confidence=_confidence(runtime.context, state.get("support", 0.0)) if state.get("answer") is not None else None,
     )
     return {"result": result} | _event("finished", answer=result.answer, correct=correct)
 

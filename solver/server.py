@@ -67,7 +67,7 @@ def _extra(result: SolveResult, aggregation: str) -> dict[str, Any]:
     """Minos's own fields of a reply; `critique`: a critic verifier's verdict on the picked solution."""
     best = chosen_candidate(result.candidates, result.answer, aggregation)
     critique = None if best is None or best.critique is None else best.critique.to_dict()
-    return {"answer": result.answer, "support": result.support, "strategy": result.strategy,
+    return {"answer": result.answer, "support": result.support, "confidence": result.confidence, "strategy": result.strategy,
             "candidates": len(result.candidates), "critique": critique}
 
 

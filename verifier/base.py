@@ -29,6 +29,11 @@ class Verifier(Protocol):
         """What the verifier wrote about each solution it last scored (critics); None where it writes nothing."""
         ...
 
+    def confidence(self, support: float, strategy: str) -> float | None:
+        """The chance that a vote's pick is right given its support, where the verifier was calibrated for
+        that strategy; None elsewhere."""
+        ...
+
 
 class BaseVerifier:
     """The `Verifier` protocol's defaults: write `score` (or `score_batch`, when batching across problems
@@ -50,6 +55,9 @@ class BaseVerifier:
 
     def critiques(self, question: str, solutions) -> list[Critique | None]:
         return [None] * len(solutions)
+
+    def confidence(self, support: float, strategy: str) -> float | None:
+        return None
 
 
 class NullVerifier(BaseVerifier):

@@ -18,9 +18,14 @@ def predict_first_error(step_scores: list[float], threshold: float) -> int:
 
 
 def processbench_metrics(samples: list[LabelledSolution], scores: list[list[float]], threshold: float) -> dict:
-    """Accuracy on erroneous samples (exact earliest-error step), on correct samples (-1), their F1, and the
-    step AUROC (which no threshold changes)."""
-    return _at_threshold(samples, scores, threshold) | {"auroc": step_auroc(samples, scores)}
+    """Accuracy on erroneous samples (exact earliest-error step), on correct samples (-1), their F1, the step
+    AUROC (which no threshold changes), and the step scores' calibration error (ECE: do steps scored 0.8 turn
+    out right 80% of the time?)."""
+    from minos.verifier.calibration import expected_calibration_error
+
+    pairs = labelled_steps(samples, scores)
+    ece = expected_calibration_error([s for s, _ in pairs], [y for _, y in pairs]) if pairs else None
+    return _at_threshold(samples, scores, threshold) | {"auroc": step_auroc(samples, scores), "ece": ece}
 
 
 def _at_threshold(samples: list[LabelledSolution], scores: list[list[float]], threshold: float) -> dict:
@@ -52,26 +57,27 @@ def outcome_accuracy(samples: list[LabelledSolution], scores: list[list[float]],
     return right / len(samples) if samples else 0.0
 
 
-def ranked_steps(samples: list[LabelledSolution], scores: list[list[float]]) -> tuple[list[float], list[float]]:
-    """The scores of the steps whose label is known: right steps (those before the first error, every step of
-    a right solution) and first wrong steps (later steps are unlabelled in real data)."""
-    right, wrong = [], []
+def labelled_steps(samples: list[LabelledSolution], scores: list[list[float]]) -> list[tuple[float, float]]:
+    """(score, label) of every step whose label is known: the steps before the first error and every step of a
+    right solution (1), the first wrong step (0); later steps are unlabelled. A solution cut short of its first
+    error (NaN: a step unread) gives only its right steps' pairs."""
+    out = []
     for sample, row in zip(samples, scores, strict=True):
         k = sample.first_error
-        usable = [s for s in row[: len(sample.steps) if k < 0 else k + 1] if s == s]  # NaN: a step cut off unread
+        usable = [s for s in row[: len(sample.steps) if k < 0 else k + 1] if s == s]
         if k < 0:
-            right += usable
+            out += [(s, 1.0) for s in usable]
         elif len(usable) == k + 1:
-            right += usable[:k]
-            wrong.append(usable[k])
-    return right, wrong
+            out += [(s, 1.0) for s in usable[:k]] + [(usable[k], 0.0)]
+    return out
 
 
 def step_auroc(samples: list[LabelledSolution], scores: list[list[float]]) -> float | None:
     """How well the step scores rank, whatever the threshold: the chance that a right step (one before the
     first error, or any step of a right solution) scores above a first wrong step, over every such pair
     in the set (ties count half). None when the set lacks either kind."""
-    right, wrong = ranked_steps(samples, scores)
+    pairs = labelled_steps(samples, scores)
+    right, wrong = [s for s, y in pairs if y], [s for s, y in pairs if not y]
     if not right or not wrong:
         return None
     # rank statistic (Mann-Whitney U) in O(n log n): sort once, average ranks over ties

@@ -17,6 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from minos.verifier.base import BaseVerifier
+from minos.verifier.calibration import Calibration
 from minos.verifier.scheme import PRESETS, StepTagScheme
 
 
@@ -81,6 +82,7 @@ class NeuralVerifier(BaseVerifier):
         model=None,
         tokenizer=None,
         precision: str = "auto",
+        calibrated: bool = True,
     ) -> None:
         import torch
         from minos.core.models import base_of, load_tokenizer, merged_adapter
@@ -94,6 +96,9 @@ class NeuralVerifier(BaseVerifier):
         self.scheme = scheme
         self.threshold = scheme.threshold
         self.path = Path(path)
+        # a checkpoint calibrated on selection data (`minos_calibration.json`) scores probabilities that a step
+        # is right; its stored thresholds are on that scale. The ORM reading keeps the raw final-tag score.
+        self.calibration = Calibration.load(path) if calibrated and scheme.mode == "prm" else None
         self.name = f"{scheme.mode}:{path}"
         self.max_length, self.batch_size = max_length, batch_size
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")
@@ -132,7 +137,18 @@ class NeuralVerifier(BaseVerifier):
 
     def score_batch(self, items: list[tuple[str, list[str] | tuple[str, ...]]]) -> list[list[float]]:
         """`score` over (question, steps) pairs of many problems at once: evaluation batches across
-        problems, sorted by length, instead of one forward pass per problem."""
+        problems, sorted by length, instead of one forward pass per problem. Calibrated where the checkpoint
+        carries a calibration."""
+        raw = self.raw_batch(items)
+        if self.calibration is None:
+            return raw
+        return [[self.calibration.prm(s) for s in row] for row in raw]
+
+    def confidence(self, support: float, strategy: str) -> float | None:
+        return self.calibration.vote_confidence(support, strategy) if self.calibration else None
+
+    def raw_batch(self, items: list[tuple[str, list[str] | tuple[str, ...]]]) -> list[list[float]]:
+        """The model's own p(good) at each tag, before any calibration."""
         import torch
 
         pairs = [self.encode(question, steps) for question, steps in items]

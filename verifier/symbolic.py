@@ -217,22 +217,30 @@ class SymbolicVerifier(BaseVerifier):
 
 
 class HybridVerifier(BaseVerifier):
-    """Neural step scores, except that a step the symbolic checker proves wrong scores 0."""
+    """Neural step scores combined with the symbolic checker's verdicts: by the checkpoint's fitted
+    calibration where it has one (the PRM's log-odds plus a weight for "proved wrong" and one for "proved
+    right", fitted on natural selection rows), else by the fixed rule that a step proved wrong scores 0."""
 
     def __init__(self, neural) -> None:
         self.neural = neural
         self.name = f"hybrid:{neural.name}"
+        self.calibration = getattr(neural, "calibration", None)
         own = neural.scheme.hybrid_threshold  # chosen on dev with this reading, where stored
         self.threshold = own if own is not None else neural.threshold
 
+    def confidence(self, support: float, strategy: str) -> float | None:
+        return self.calibration.vote_confidence(support, strategy) if self.calibration else None
+
     def score_batch(self, items) -> list[list[float]]:
-        scores = self.neural.score_batch(items)
+        fitted = self.calibration
+        scores = self.neural.raw_batch(items) if fitted else self.neural.score_batch(items)
         out = []
         for (_, steps), row in zip(items, scores, strict=True):
-            wrong = [status == "wrong" for status in bounded_statuses(list(steps))]
-            if len(row) == 1 and len(steps) > 1:  # ORM: one score per solution; a provably wrong step sinks it
-                out.append([0.0 if any(wrong) else row[0]])
+            statuses = bounded_statuses(list(steps))
+            if fitted:
+                out.append([fitted.hybrid(s, st) for s, st in zip(row, statuses, strict=True)])
+            elif len(row) == 1 and len(steps) > 1:  # ORM: one score per solution; a provably wrong step sinks it
+                out.append([0.0 if "wrong" in statuses else row[0]])
             else:
-                out.append([0.0 if w else s for w, s in zip(wrong, row, strict=True)])
+                out.append([0.0 if st == "wrong" else s for st, s in zip(statuses, row, strict=True)])
         return out
-

@@ -211,9 +211,9 @@
     card.append(texts("div", "question", detail.problem.question));
     card.append(el("div", { class: "reference" }, el("b", { text: "Reference answer: " }),
       detail.problem.reference === null || detail.problem.reference === undefined ? "none" : texts("span", "", detail.problem.reference)));
-    card.append(table(["strategy", "answer", "right", "support", "tokens", "seconds", "chosen candidate"],
+    card.append(table(["strategy", "answer", "right", "support", "confidence", "tokens", "seconds", "chosen candidate"],
       detail.rows.map((r) => [r.label, r.error ? el("span", { class: "error", text: r.error }) : texts("span", "", r.answer === null ? "no answer" : r.answer),
-        r.correct === true ? "\u2713" : r.correct === false ? "\u2717" : "-", fixed(r.support, 3),
+        r.correct === true ? "\u2713" : r.correct === false ? "\u2717" : "-", fixed(r.support, 3), fixed(r.confidence, 3),
         num(r.usage ? r.usage.completion_tokens : 0), fixed(r.seconds, 2), r.chosen >= 0 ? `#${r.chosen}` : "-"])));
     detail.draws.forEach((draw, d) => {
       const base = detail.rows[draw.row];
@@ -252,7 +252,7 @@
     const panels = el("div", { class: "panels" });
     panels.append(el("div", { class: "panel" }, el("h3", { text: "Figures" }),
       table(["metric", "value"], [["threshold", fixed(head.threshold, 5)], ["error accuracy (exact first wrong step)", fixed(f.error_acc, 4)],
-        ["correct accuracy (nothing flagged)", fixed(f.correct_acc, 4)], ["F1", fixed(f.f1, 4)], ["step AUROC", fixed(f.auroc, 4)],
+        ["correct accuracy (nothing flagged)", fixed(f.correct_acc, 4)], ["F1", fixed(f.f1, 4)], ["step AUROC", fixed(f.auroc, 4)], ["calibration error (ECE)", fixed(f.ece, 4)],
         ["wrong / right solutions", `${num(f.erroneous)} / ${num(f.correct)}`]])));
     panels.append(el("div", { class: "panel", id: "verdicts" }, el("h3", { text: "First flag against the labelled first wrong step" }),
       table(["verdict", "solutions"], VERDICTS.map(([v, text]) => [text, num(head.verdicts[v] || 0)]))));
@@ -260,7 +260,7 @@
       histogram({ "right steps": { counts: head.histogram.right, colour: "#1f7a3d" }, "first wrong steps": { counts: head.histogram.wrong, colour: "#b3261e" } })));
     if (head.calibration.length) {
       panels.append(el("div", { class: "panel", id: "calibration" }, el("h3", { text: "Calibration" }),
-        lineChart({ "share right": head.calibration.map((c) => [c.mean, c.right]), ideal: [[0, 0], [1, 1]] }, { xlabel: "mean step score in bin", ylabel: "share of steps right" }),
+        lineChart({ "share right": head.calibration.map((c) => [c.predicted, c.observed]), ideal: [[0, 0], [1, 1]] }, { xlabel: "mean step score in bin", ylabel: "share of steps right" }),
         el("p", { class: "note", text: "Step scores read as probabilities, in ten bins: a calibrated verifier lies on the diagonal. Steps: right ones and first wrong ones (those with a label)." })));
     }
     return panels;

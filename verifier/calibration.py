@@ -1,0 +1,138 @@
+"""Calibrated verifier scores: a step's score is the chance that it is right, and a vote's confidence the
+chance that its pick is right.
+
+A PRM trained with weighted labels on a CPU budget gives sharp, uncalibrated scores (its dev threshold was
+0.0002). A logistic fit on labelled selection rows maps them back to probabilities: over the PRM's log-odds
+for the PRM reading, and over the log-odds plus the symbolic checker's verdict (proved wrong / proved right /
+unknown) for the hybrid reading, which replaces the fixed "zero a proved-wrong step" rule with fitted
+weights. The fit is stored beside the checkpoint (`minos_calibration.json`) and applied at load, so every
+command reads probabilities. The vote's `confidence` is a second fit, of whether a weighted vote's pick was
+right against its support, on recorded solutions (`rerank/gsm8k_gpt3.jsonl`'s selection half).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+CALIBRATION_FILE = "minos_calibration.json"
+_EPS = 1e-6
+STATUSES = ("wrong", "ok")  # symbolic verdicts with a weight of their own; "unknown" is the baseline
+
+
+def logit(p: float) -> float:
+    p = min(max(p, _EPS), 1 - _EPS)
+    return math.log(p / (1 - p))
+
+
+def sigmoid(x: float) -> float:
+    return 1 / (1 + math.exp(-x)) if x >= 0 else math.exp(x) / (1 + math.exp(x))
+
+
+@dataclass(frozen=True)
+class Logistic:
+    """p = sigmoid(scale * logit(score) + bias + the weight of the symbolic verdict, if any)."""
+
+    scale: float = 1.0
+    bias: float = 0.0
+    wrong: float = 0.0  # added where the symbolic checker proves the step wrong
+    ok: float = 0.0  # added where it proves the step's arithmetic right
+
+    def __call__(self, score: float, status: str | None = None) -> float:
+        if score != score:  # NaN: a step cut off unread stays unread
+            return score
+        return sigmoid(self.scale * logit(score) + self.bias + {"wrong": self.wrong, "ok": self.ok}.get(status or "", 0.0))
+
+
+@dataclass(frozen=True)
+class Calibration:
+    """The fits stored with a checkpoint: the PRM reading, the hybrid reading, and the vote's confidence."""
+
+    prm: Logistic
+    hybrid: Logistic
+    confidence: Logistic
+    vote: str = "weighted_vote"  # the strategy whose support `confidence` was fitted on
+    aggregation: str = "min"  # and the aggregation of step scores that weighted its votes
+    fitted_on: str = ""  # what the fits were chosen on, for the record
+
+    def vote_confidence(self, support: float, strategy: str) -> float | None:
+        """The chance that a vote's pick is right, from its support; None for a strategy it was not fitted on."""
+        if strategy != self.vote:
+            return None
+        return self.confidence(min(max(support, 1e-4), 1 - 1e-4))
+
+    def save(self, directory: str | Path) -> None:
+        Path(directory, CALIBRATION_FILE).write_text(json.dumps(asdict(self), indent=2) + "\n")
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Calibration | None:
+        path = Path(directory, CALIBRATION_FILE)
+        if not path.exists():
+            return None
+        data = json.loads(path.read_text())
+        try:
+            return cls(**{k: Logistic(**v) if isinstance(v, dict) else v for k, v in data.items()})
+        except TypeError as exc:
+            raise ValueError(f"{path}: not a calibration file ({exc})") from None
+
+
+def fit_logistic(scores: Sequence[float], labels: Sequence[float], statuses: Sequence[str] | None = None,
+                 l2: float = 1e-3) -> Logistic:
+    """The maximum-likelihood `Logistic` (Newton's method, a small L2 penalty so a verdict never seen wrong
+    keeps a finite weight). Features: the score's log-odds, a bias, and with `statuses` one indicator per
+    symbolic verdict."""
+    import numpy as np
+
+    columns = [[logit(s) for s in scores], [1.0] * len(scores)]
+    if statuses is not None:
+        columns += [[1.0 if st == name else 0.0 for st in statuses] for name in STATUSES]
+    x, y = np.array(columns, dtype=float).T, np.array(labels, dtype=float)
+
+    def loss(w):
+        z = x @ w
+        return float(np.sum(np.logaddexp(0, z) - y * z) + 0.5 * l2 * w @ w)
+
+    w = np.zeros(x.shape[1])
+    w[0] = 1.0
+    for _ in range(200):
+        p = 1 / (1 + np.exp(-(x @ w)))
+        grad = x.T @ (p - y) + l2 * w
+        hess = (x * (p * (1 - p))[:, None]).T @ x + l2 * np.eye(len(w))
+        step = np.linalg.solve(hess, grad)
+        # saturated scores (a sharp PRM's 1e-6 and 1 - 1e-6) make the plain Newton step overshoot: halve it
+        # until the loss goes down
+        t, before = 1.0, loss(w)
+        while loss(w - t * step) > before and t > 1e-6:
+            t /= 2
+        w -= t * step
+        if np.abs(t * step).max() < 1e-9:
+            break
+    named = {"scale": w[0], "bias": w[1]} | ({"wrong": w[2], "ok": w[3]} if statuses is not None else {})
+    return Logistic(**{k: float(v) for k, v in named.items()})
+
+
+def expected_calibration_error(probs: Sequence[float], labels: Sequence[float], bins: int = 10) -> float:
+    """ECE: the mean gap between the predicted chance and the observed rate, over equal-width bins, weighted
+    by how many predictions fall in each."""
+    totals = [[0, 0.0, 0.0] for _ in range(bins)]
+    for p, y in zip(probs, labels, strict=True):
+        cell = totals[min(int(p * bins), bins - 1)]
+        cell[0] += 1
+        cell[1] += p
+        cell[2] += y
+    n = sum(c[0] for c in totals)
+    return sum(abs(c[1] - c[2]) for c in totals if c[0]) / n if n else 0.0
+
+
+def reliability(probs: Sequence[float], labels: Sequence[float], bins: int = 10) -> list[dict]:
+    """Per bin: the mean predicted chance, the observed rate and the count (the calibration curve)."""
+    rows = []
+    for b in range(bins):
+        inside = [(p, y) for p, y in zip(probs, labels, strict=True) if min(int(p * bins), bins - 1) == b]
+        if inside:
+            rows.append({"bin": b, "predicted": sum(p for p, _ in inside) / len(inside),
+                         "observed": sum(y for _, y in inside) / len(inside), "count": len(inside)})
+    return rows
