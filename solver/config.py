@@ -33,6 +33,11 @@ class SolverConfig:
                                                      "once the vote can no longer change"})
     template: FewShotTemplate | ChatTemplate = field(default_factory=FewShotTemplate, metadata={"help": "prompt template (minos.generators.prompts)"})
 
+    def flag_threshold(self) -> float:
+        """The step score under which a step is shown flagged: the verifier's own threshold (chosen on dev data
+        when it was trained), else the search's pruning threshold, else 0.5."""
+        return (self.verifier.threshold if self.verifier else None) or self.threshold or 0.5
+
     def __post_init__(self) -> None:
         from minos.core.votes import AGGREGATIONS
         from minos.generators.base import Generator
