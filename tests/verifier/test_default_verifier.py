@@ -108,8 +108,8 @@ def test_default_step_scores_are_calibrated_on_natural_solutions(fixtures):
     stored threshold is a probability (0.73). The adapter before the calibration scored steps near 0 or 1
     (ECE 0.70 on those selection rows) with a threshold of 0.0002, so this test fails on it."""
     from minos.verifier import load_verifier
-    from minos.verifier.evaluate import labelled_steps
     from minos.verifier.calibration import expected_calibration_error
+    from minos.verifier.evaluate import labelled_steps
 
     verifier = load_verifier("default")
     rows = _real_rows(fixtures)
