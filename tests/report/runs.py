@@ -11,7 +11,7 @@ from minos.cli.main import app
 from typer.testing import CliRunner
 
 from tests.servers import json_server
-from tests.solver.test_critic import critic_server
+from tests.verifier.test_critic import critic_server
 
 QUESTION = "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?"
 # (id, question, reference): the scripted generator writes the same two solutions (72 and 74) for every
