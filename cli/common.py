@@ -12,8 +12,8 @@ VerifierOpt = Annotated[
     typer.Option(
         "--verifier",
         "-v",
-        help="default (the shipped PRM), hybrid:default (it, zeroed where sympy proves a step wrong: the best "
-        "on our held-out split), none, symbolic, prm:PATH, orm:PATH, hybrid:PATH (#math-shepherd / #qwen-prm / "
+        help="default (the shipped PRM with the symbolic checker's verdicts, calibrated: scores are chances that a "
+        "step is right; = hybrid:default, prm:default for the PRM alone), none, symbolic, prm:PATH, orm:PATH, hybrid:PATH (#math-shepherd / #qwen-prm / "
         "#rlhflow presets), http://HOST:PORT/v1#MODEL (vLLM pooling), or critic:http://HOST:PORT/v1#MODEL / "
         "critic:PATH (a chat model or local model that critiques the steps; --api-key, --critic-samples)",
     ),
@@ -31,7 +31,7 @@ COMPONENTS: dict[str, tuple[object, tuple[str, ...], str]] = {
     "endpoint": ("auto", ("--endpoint",),
                  "http:// generators: auto (completions, falling back to chat when the server has none), completions or chat"),
     "api_key": (None, ("--api-key",), "API key of an http:// generator or critic, else $OPENAI_API_KEY"),
-    "verifier": ("hybrid:default", ("--verifier", "-v"), VerifierOpt.__metadata__[0].help),
+    "verifier": ("default", ("--verifier", "-v"), VerifierOpt.__metadata__[0].help),
     "critic_samples": (8, ("--critic-samples",), CRITIC_SAMPLES_HELP),
     "template": ("fewshot", ("--template",), "prompt template: fewshot (base models) or chat:TOKENIZER_PATH"),
 }

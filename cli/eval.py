@@ -59,6 +59,9 @@ def processbench(
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
     api_key: ApiKeyOpt = None,
     critic_samples: CriticSamplesOpt = 8,
+    html: Annotated[Path | None, typer.Option(
+        help="also write a self-contained HTML page: per solution the labelled first wrong step against the first flag, "
+        "the score distributions and the calibration curve")] = None,
 ) -> None:
     """ProcessBench: predict the earliest wrong step (or -1); accuracy on erroneous / correct samples, F1, and
     the AUROC of the step scores (a right step above a first wrong one)."""
@@ -66,8 +69,19 @@ def processbench(
 
     if per_source and sweep:
         fail("--by-source and --sweep: give one", 2)
+    on_scores = None
+    if html is not None:
+        from minos.cli.report import check_report_options
+
+        check_report_options(html)
+
+        def on_scores(samples, scores, used, figures):
+            from minos.report import processbench_report
+
+            processbench_report(samples, scores, used, html, title=f"ProcessBench: {file.name}",
+                                figures=figures.get("all", figures))
     _evaluate(evaluate_processbench, file, build_verifier(verifier, api_key=api_key, critic_samples=critic_samples), as_json, f"ProcessBench: {file.name}", threshold=threshold, sweep=sweep,
-              per_source=per_source)
+              per_source=per_source, on_scores=on_scores)
 
 
 @app.command()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from minos.cli import batch, data, eval, serve, solve, train
+from minos.cli import batch, data, eval, report, serve, solve, train
 
 app = typer.Typer(
     name="minos",
@@ -55,6 +55,7 @@ def _is_ours(filename: str) -> bool:
 app.add_typer(solve.app)
 app.add_typer(batch.app, name="batch", help="Solve every problem of a dataset (`minos batch INPUT -o OUT`), or merge shard outputs (`minos batch merge`).")
 app.add_typer(serve.app)
+app.add_typer(report.app)
 app.add_typer(eval.app, name="eval", help="Evaluate verifiers: ProcessBench, reranking, meta-evaluation.")
 app.add_typer(data.app, name="data", help="Build verifier training data: error injection, critiques, rollouts.")
 app.add_typer(train.app, name="train", help="Train a verifier: stage 1 SFT on critiques, stage 2 PRM / ORM.")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,6 +21,8 @@ def solve(
     as_json: Annotated[bool, typer.Option("--json", help="print the result as one JSON object")] = False,
     show: Annotated[str, typer.Option(help="best: the chosen solution step by step with its scores, then the "
                                        "candidates table; all: every candidate's steps too; none: the answer line only")] = "best",
+    html: Annotated[Path | None, typer.Option(help="also write the solve as a self-contained HTML page (the problem view "
+                                                "of `minos report`)")] = None,
     **options,
 ) -> None:
     """Solve one problem. The offline default model (Gemma 3 270M, a base model) is weak at math: for real
@@ -36,12 +39,22 @@ def solve(
         fail("the problem text is empty", 2)
     if len(problem.encode()) > MAX_LINE_BYTES:
         fail(f"the problem text is {len(problem.encode()):,} bytes, over the {MAX_LINE_BYTES:,}-byte limit", 2)
+    if html is not None:
+        from minos.cli.report import check_report_options
+
+        check_report_options(html)
     (config,) = build_configs(options).values()
     console = Console(stderr=True, quiet=as_json)
     try:
         result = asyncio.run(_run(problem, reference, config, console))
     except Exception as exc:  # a dead server, a bad model: one line, exit 1
         fail(f"{type(exc).__name__}: {exc}")
+    if html is not None:
+        from minos.report import run_report
+
+        row = {**result.to_dict(), "threshold": config.flag_threshold()}
+        run_report([("solve", row)], html, title=f"minos solve: {problem[:80]}", aggregation=config.aggregation)
+        console.print(f"report: {html}")
     if as_json:
         print(json.dumps(result.to_dict(), ensure_ascii=False))
         return
@@ -82,8 +95,7 @@ def _show_result(console, result, show: str, config) -> None:
     from minos.core.votes import chosen_candidate
     from rich.table import Table
 
-    # the verifier's own threshold (chosen on dev data when it was trained), else the search's, else 0.5
-    threshold = (config.verifier.threshold if config.verifier else None) or config.threshold or 0.5
+    threshold = config.flag_threshold()
     chosen = chosen_candidate(result.candidates, result.answer, config.aggregation)
     if show == "all":
         for i, candidate in enumerate(result.candidates):

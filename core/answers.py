@@ -67,6 +67,7 @@ def extract_answer(text: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)  # votes, grading and reports normalise the same few answers over and over
 def normalize_answer(answer: str) -> str:
     """A canonical string for an answer: numbers in lowest exact form, LaTeX spacing and units removed.
 
@@ -85,6 +86,7 @@ def normalize_answer(answer: str) -> str:
     return text
 
 
+@lru_cache(maxsize=65536)
 def _as_number(text: str) -> Fraction | None:
     text = re.sub(r"[a-zA-Z ]+$", "", text) if re.match(r"^[-+]?[\d.,]+\s*[a-zA-Z ]+$", text) else text
     if not text or not _NUMBER.fullmatch(text) or not re.search(r"\d", text):

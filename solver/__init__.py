@@ -17,6 +17,7 @@ _WHERE = {
     "Problem": "minos.core.types",
     "SolveResult": "minos.core.types",
     "Usage": "minos.core.types",
+    "ServeConfig": "minos.solver.config",
     "SolverConfig": "minos.solver.config",
     "SolveState": "minos.solver.state",
     "as_tool": "minos.solver.tool",

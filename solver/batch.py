@@ -134,11 +134,12 @@ async def run_batch(
             strategy = group[0]
             try:
                 result = await asolve(problem.question, configs[strategy], reference=problem.reference, problem_id=problem.id)
-                rows = [{**result.to_dict(), "index": index}]
+                # the threshold a step is flagged under, as `minos solve` shows it (the report draws it)
+                rows = [{**result.to_dict(), "index": index, "threshold": configs[strategy].flag_threshold()}]
                 # the other strategies of the group vote on the same candidates: one draw, one scoring pass
                 for other in group[1:]:
                     voted = await asyncio.to_thread(revote, result, configs[other])
-                    rows.append({**voted.to_dict(), "index": index, "drawn_by": strategy})
+                    rows.append({**voted.to_dict(), "index": index, "drawn_by": strategy, "threshold": configs[other].flag_threshold()})
                 unreachable.clear()
             except Exception as exc:  # one failed problem is recorded; the run goes on
                 dead = _unreachable(exc)
@@ -257,17 +258,23 @@ def accuracy_at_k(rows: Iterable[dict], ks: dict[str, list[int]], aggregation: s
     return {(s, k): right.get((s, k), 0) / graded[s] for s in graded for k in ks[s]}
 
 
+def sample_ks(samples: dict[str, int]) -> dict[str, list[int]]:
+    """The n (powers of 2 up to each strategy's samples) at which accuracy against n is read; search results
+    are not prefixes of a larger run, nor is one greedy sample, so only sampling strategies have any."""
+    from minos.solver.strategies import STRATEGIES
+
+    return {
+        strategy: [k for k in (1, 2, 4, 8, 16, 32, 64, 128, 256) if k <= n] or [n]
+        for strategy, n in samples.items()
+        if strategy in STRATEGIES and STRATEGIES[strategy].mode == "sample" and not STRATEGIES[strategy].single
+    }
+
+
 def plot_accuracy_vs_n(results: Path, samples: dict[str, int], aggregation: str, path: Path) -> None:
     """Accuracy against n (samples per strategy) from one results file, read once as a stream."""
     from minos.core.plots import save_lines
-    from minos.solver.strategies import STRATEGIES
 
-    # search results are not prefixes of a larger run, nor is one greedy sample
-    ks = {
-        strategy: [k for k in (1, 2, 4, 8, 16, 32, 64, 128, 256) if k <= n] or [n]
-        for strategy, n in samples.items()
-        if STRATEGIES[strategy].mode == "sample" and not STRATEGIES[strategy].single
-    }
+    ks = sample_ks(samples)
     accuracy = accuracy_at_k(read_jsonl(results), ks, aggregation)
     series = {s: (points, [accuracy.get((s, k), float("nan")) for k in points]) for s, points in ks.items()}
     save_lines(series, path, xlabel="n (samples)", ylabel="accuracy", log2_x=True)

@@ -33,6 +33,11 @@ class SolverConfig:
                                                      "once the vote can no longer change"})
     template: FewShotTemplate | ChatTemplate = field(default_factory=FewShotTemplate, metadata={"help": "prompt template (minos.generators.prompts)"})
 
+    def flag_threshold(self) -> float:
+        """The step score under which a step is shown flagged: the verifier's own threshold (chosen on dev data
+        when it was trained), else the search's pruning threshold, else 0.5."""
+        return (self.verifier.threshold if self.verifier else None) or self.threshold or 0.5
+
     def __post_init__(self) -> None:
         from minos.core.votes import AGGREGATIONS
         from minos.generators.base import Generator
@@ -52,3 +57,23 @@ class SolverConfig:
                             "threshold): subclass minos.verifier.BaseVerifier")
         if self.n < 1 or self.beam_width < 1 or self.max_steps < 1 or self.rounds < 1:
             raise ValueError("n, beam_width, max_steps and rounds must be at least 1")
+
+
+@dataclass(frozen=True)
+class ServeConfig:
+    """What `minos serve` adds to a solve's settings: who may call it and how much work it takes on."""
+
+    serve_api_key: str | None = field(default=None, metadata={
+        "help": "clients must send `Authorization: Bearer KEY` on every endpoint but /health; unset "
+                "(None): no authentication"})
+    max_concurrent_solves: int = field(default=8, metadata={"help": "solves run at once (they share one generator and verifier)"})
+    max_queue: int = field(default=32, metadata={
+        "help": "requests waiting for a solve slot; past running + waiting the server answers 429 with Retry-After"})
+
+    def __post_init__(self) -> None:
+        if self.max_concurrent_solves < 1:
+            raise ValueError(f"max_concurrent_solves must be at least 1, not {self.max_concurrent_solves}")
+        if self.max_queue < 0:
+            raise ValueError(f"max_queue must be at least 0, not {self.max_queue}")
+        if self.serve_api_key is not None and not self.serve_api_key.strip():
+            raise ValueError("serve_api_key is empty")

@@ -51,3 +51,19 @@ class TableVerifier(BaseVerifier):
     def score(self, question, solutions):
         self.calls += 1
         return [[self.table.get(step, 0.5) for step in steps] for steps in solutions]
+
+
+class PacedGenerator(ScriptedGenerator):
+    """A ScriptedGenerator whose calls take the seconds a `[sleep S]` in the prompt asks for (an asyncio
+    sleep, so a cancelled solve stops at once): the solve time a server test needs, set per request."""
+
+    name = "paced"
+
+    async def complete(self, prompt: str, params: SamplingParams, *, messages: list[dict] | None = None) -> list[Completion]:
+        import asyncio
+        import re
+
+        asked = re.findall(r"\[sleep ([0-9.]+)\]", prompt)
+        if asked:
+            await asyncio.sleep(float(asked[-1]))
+        return await super().complete(prompt, params, messages=messages)

@@ -1,5 +1,6 @@
 """Servers for tests and benchmarks: a real OpenAI-compatible one (llama.cpp's server, the `llamacpp`
-extra, serving the bundled Gemma 3 270M GGUF on 127.0.0.1 as model `gemma`), and a scripted JSON one."""
+extra, serving the bundled Gemma 3 270M GGUF on 127.0.0.1 as model `gemma`), `minos serve`'s own with a
+paced scripted generator, and a scripted JSON one."""
 
 from __future__ import annotations
 
@@ -43,6 +44,28 @@ def start_llamacpp(port: int, *, threads: int = 2, timeout: float = 120.0) -> su
             time.sleep(0.5)
     process.kill()
     raise RuntimeError(f"llama.cpp server did not start in {timeout:.0f} s")
+
+
+def start_paced(port: int, *options: str, log=subprocess.DEVNULL, timeout: float = 180.0) -> subprocess.Popen:
+    """Start `python -m tests.serve_paced PORT *options` (minos serve's app and runner with a paced scripted
+    generator: `[sleep S]` in a question makes its solve take S seconds) and wait until /health answers 200;
+    raises if it exits or never answers. `log`: where its output goes (a file object)."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    process = subprocess.Popen([sys.executable, "-m", "tests.serve_paced", str(port), *options], cwd=root,
+                               stdout=log, stderr=subprocess.STDOUT)
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1).status == 200:
+                return process
+        except OSError:
+            if process.poll() is not None:
+                raise RuntimeError(f"tests.serve_paced exited at start ({process.returncode})") from None
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"tests.serve_paced did not start in {timeout:.0f} s")
 
 
 RESET = object()  # `respond` returns this to drop the connection with a TCP reset and no HTTP answer

@@ -16,7 +16,8 @@ MAY_IMPORT = {
     "verifier": {"core", "generators", "verifier"},
     "solver": {"core", "generators", "verifier", "solver"},
     "training": {"core", "generators", "verifier", "training"},
-    "cli": {"core", "generators", "verifier", "solver", "training", "cli"},
+    "report": {"core", "generators", "verifier", "solver", "report"},
+    "cli": {"core", "generators", "verifier", "solver", "training", "report", "cli"},
 }
 
 

@@ -157,23 +157,26 @@ def best_threshold(sets: list[tuple[list[LabelledSolution], list[list[float]]]],
 
 def evaluate_processbench(
     path: str | Path, verifier, *, threshold: float | None = None, sweep: bool = False, on_error="raise",
-    per_source: bool = False,
+    per_source: bool = False, on_scores=None,
 ) -> dict:
     """ProcessBench metrics at `threshold`, else at the verifier's own (chosen on a dev split when it was
     trained, stored in minos_verifier.json), else 0.5. `sweep` reports the best threshold instead: that
     figure is tuned on the data it is measured on, so it is an upper bound, not a result. `per_source`:
-    the metrics of each source in the file and of all rows (`by_source`)."""
+    the metrics of each source in the file and of all rows (`by_source`). `on_scores(samples, scores,
+    threshold, figures)` is called with what the figures were computed from."""
     from minos.core.data import load_labelled
 
     samples = load_labelled(path, on_error=on_error)
     scores = verifier.score_batch([(s.problem.question, list(s.steps)) for s in samples])
     if sweep:
-        return sweep_thresholds(samples, scores)
-    if threshold is None:
-        threshold = verifier.threshold or 0.5
-    if per_source:
-        return by_source(samples, scores, threshold)
-    return processbench_metrics(samples, scores, threshold)
+        figures = sweep_thresholds(samples, scores)
+    else:
+        if threshold is None:
+            threshold = verifier.threshold or 0.5
+        figures = by_source(samples, scores, threshold) if per_source else processbench_metrics(samples, scores, threshold)
+    if on_scores is not None:  # e.g. the HTML report: the same rows and scores the figures came from
+        on_scores(samples, scores, figures["threshold"] if sweep else threshold, figures)
+    return figures
 
 
 def load_rerank(path: str | Path) -> list[dict]:

@@ -1,11 +1,13 @@
 """Verifier SPEC strings, the same on every command:
 
-    default              the shipped Math-Minos PRM: a LoRA adapter on the offline default Gemma 3 270M
+    default              the shipped Math-Minos verifier: a LoRA PRM on the offline default Gemma 3 270M, read
+                         with the symbolic checker's verdicts and calibrated (= hybrid:default; prm:default alone)
     none                 no verifier (every step scores 1)
     symbolic             the sympy arithmetic checker
     prm:PATH[#PRESET]    a PRM checkpoint (our own, or PRESET = math-shepherd | qwen-prm | rlhflow)
     orm:PATH[#PRESET]    the same model read as an ORM (final tag only)
-    hybrid:PATH[#PRESET] PRM scores, zeroed where the symbolic checker proves a step wrong
+    hybrid:PATH[#PRESET] PRM scores combined with the symbolic checker's verdicts: by the checkpoint's fitted
+                         calibration (minos_calibration.json), else zeroed where a step is proved wrong
     http://HOST:PORT/v1#MODEL[#PRESET]   a PRM served by vLLM's pooling API
     critic:...           any language model that critiques the steps (see `minos.verifier.critic`)
 """
@@ -32,8 +34,8 @@ def load_verifier(spec: str, *, api_key: str | None = None, critic_samples: int 
 def verifier_loader(spec: str, *, api_key: str | None = None, critic_samples: int = 8, **kwargs) -> Callable[[], Verifier]:
     """Check a SPEC string and return what builds its verifier (the arguments as `load_verifier`'s): a bad
     spec is a ValueError here, before any model loads or any heavy import."""
-    if spec == "default":
-        spec = "prm:default"
+    if spec == "default":  # the shipped PRM as it was calibrated and chosen: with the symbolic checker's verdicts
+        spec = "hybrid:default"
     if spec in ("none", ""):
         return NullVerifier
     if spec == "symbolic":

@@ -9,8 +9,8 @@ Writes, under OUT (default data/):
 - the selection / report split of dev.jsonl by problem (crc32 parity, as recipes/real/build_data.sh):
   `sel_nat_gsm8k`, `sel_nat_math` (natural rows only; thresholds, checkpoints and calibration are chosen
   here) and `rep_nat_gsm8k`, `rep_nat_math`, `rep_prmbench` (figures are reported here; planted apart).
-- `sel_omni.jsonl`: the ProcessBench Omni-MATH selection set (all 1,000), `sel_omni300.jsonl` a fixed
-  300-row subset for comparing checkpoints quickly.
+- `sel_omni.jsonl`: the ProcessBench Omni-MATH selection set (all 1,000); `sel_omni300.jsonl` and its first half
+  `sel_omni150.jsonl`: fixed random subsets for comparing checkpoints quickly on a CPU.
 - `rr_sel.jsonl` / `rr_rep.jsonl`: the recorded GPT-3 GSM8K solutions split in halves by problem id: the
   loop's aggregation, combination and confidence are fitted on `rr_sel`, and reported on `rr_rep`.
 """
@@ -67,8 +67,11 @@ for name, items in sorted(parts.items()):
 
 omni = rows(SRC / "steps/select_processbench_omnimath.jsonl")
 write("sel_omni", omni)
-write("sel_omni300", random.Random(3).sample(omni, 300))
+sample = random.Random(3).sample(omni, 300)
+write("sel_omni300", sample)
+write("sel_omni150", sample[:150])
 
 rerank = rows(SRC / "rerank/gsm8k_gpt3.jsonl")
 write("rr_sel", [r for r in rerank if half(r["id"]) == "sel"])
 write("rr_rep", [r for r in rerank if half(r["id"]) == "rep"])
+write("rr_rep150", [r for r in rerank if half(r["id"]) == "rep"][:150])  # what a CPU afternoon can score

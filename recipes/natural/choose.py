@@ -87,12 +87,15 @@ def main() -> None:
     report: dict = {}
 
     labelled = {}
-    for name in SELECT + REPORT + ["sel_omni300"]:
+    for name in SELECT + REPORT + ["sel_omni300", "sel_omni150"]:
         c = cached(args.cache, name)
         if c is not None and (DATA / f"{name}.jsonl").exists():
             labelled[name] = (load_labelled(DATA / f"{name}.jsonl"), c["prm"], c["symbolic"])
-    if "sel_omni" not in labelled and "sel_omni300" in labelled:
-        labelled["sel_omni"] = labelled.pop("sel_omni300")
+    omni = "sel_omni"
+    for subset in ("sel_omni300", "sel_omni150"):  # the largest Omni-MATH selection subset scored
+        if "sel_omni" not in labelled and subset in labelled:
+            labelled["sel_omni"], omni = labelled.pop(subset), subset
+        labelled.pop(subset, None)
     select = [n for n in SELECT if n in labelled]
 
     # 1. step calibration on the natural selection rows (each file weighs by its steps)
@@ -148,7 +151,7 @@ def main() -> None:
             report["chosen"]["confidence_ece_rep"] = expected_calibration_error([conf(s) for s, _ in picked], [float(ok) for _, ok in picked])
         print("chosen:", report["chosen"], "confidence", conf)
 
-    cal = replace(cal, fitted_on="natural selection rows: " + ", ".join(select) + "; confidence: rr_sel")
+    cal = replace(cal, fitted_on="natural selection rows: " + ", ".join(select).replace("sel_omni", omni) + "; confidence: rr_sel")
     if args.write:
         cal.save(args.write)
         scheme = StepTagScheme.load(args.write)

@@ -221,6 +221,19 @@ def test_train_reports_a_bad_tag_as_usage_error(tiny_lm, fixtures, tmp_path):
     assert result.exit_code == 2 and "must be one" in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("args", "env", "message"),
+    [
+        (["--max-queue", "-1"], {}, "--max-queue must be at least 0, not -1"),
+        (["--max-concurrent-solves", "0"], {}, "--max-concurrent-solves must be at least 1, not 0"),
+        ([], {"MINOS_SERVE_API_KEY": "  "}, "--serve-api-key is empty"),  # the key is read from the environment too
+    ],
+)
+def test_serve_options_are_checked_before_anything_loads(args, env, message):
+    result = runner.invoke(app, ["serve", *args], env=env)
+    assert result.exit_code == 2 and message in result.output, result.output
+
+
 def test_serve_command_derives_ids_from_the_tokenizer(tiny_lm):
     from transformers import AutoTokenizer
 

@@ -116,26 +116,36 @@ def _arithmetic(method, path, body):
 
 
 @pytest.mark.slow
+@pytest.mark.server
 def test_the_serve_command_end_to_end():
+    """`minos serve --serve-api-key K`: 401 without K, answers with it, /health open, /metrics behind K."""
     port = free_port()
     with json_server(_arithmetic) as url:
         process = subprocess.Popen(
             [sys.executable, "-m", "minos.cli.main", "serve", "--port", str(port), "--generator", url, "--model", "m",
-             "--verifier", "symbolic", "--served-model-name", "minos-test"],
+             "--verifier", "symbolic", "--served-model-name", "minos-test", "--serve-api-key", "K-123",
+             "--max-concurrent-solves", "2", "--max-queue", "0"],
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         try:
-            deadline = time.time() + 60
+            base = f"http://127.0.0.1:{port}"
+            deadline = time.time() + 180  # the port opens once the models load: slow on a busy machine
             while time.time() < deadline:
                 try:
-                    urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models", timeout=1)
+                    urllib.request.urlopen(f"{base}/health", timeout=1)
                     break
                 except OSError:
                     assert process.poll() is None, process.stderr.read()
                     time.sleep(0.3)
-            client = openai.OpenAI(base_url=f"http://127.0.0.1:{port}/v1", api_key="none")
+            with pytest.raises(openai.AuthenticationError):
+                openai.OpenAI(base_url=f"{base}/v1", api_key="wrong", max_retries=0).models.list()
+            client = openai.OpenAI(base_url=f"{base}/v1", api_key="K-123", max_retries=0)
             reply = client.chat.completions.create(model="minos-test", messages=[{"role": "user", "content": QUESTION}])
             assert reply.choices[0].message.content == RIGHT
+            metrics = urllib.request.urlopen(urllib.request.Request(f"{base}/metrics", headers={"Authorization": "Bearer K-123"}))
+            assert 'minos_requests_total{status="200"} 1.0' in metrics.read().decode()
         finally:
             process.terminate()
-            process.wait(10)
+            out, err = process.communicate(timeout=120)  # a drain, then the interpreter's teardown (slow on a busy machine)
+        assert process.returncode == 0, err  # SIGTERM drained and exited cleanly
+        assert "K-123" not in out + err
