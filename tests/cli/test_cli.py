@@ -119,7 +119,7 @@ def test_bad_usage_exits_2_with_one_line(echo, args, message):
 def test_a_bad_spec_fails_before_anything_loads_on_a_new_machine(tmp_path, args, message):
     """A new user's machine: empty Minos and Hugging Face caches, so loading the default would convert it."""
     env = {**os.environ, "MINOS_CACHE": str(tmp_path / "minos"), "HF_HOME": str(tmp_path / "hf")}
-    out = subprocess.run([sys.executable, "-m", "minos.cli.main", "solve", "x", *args], capture_output=True, text=True, env=env, timeout=120)
+    out = subprocess.run([sys.executable, "-m", "minos.cli.main", "solve", "x", *args], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 2, out.stderr
     lines = [line for line in out.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], out.stderr
