@@ -111,7 +111,7 @@ def merge(
     input: Annotated[Path | None, typer.Option(help="the dataset the shards came from: check every problem is there")] = None,
     question_field: Annotated[str | None, typer.Option(help="column holding the question (with --input)")] = None,
     id_field: Annotated[str | None, typer.Option(help="column holding the problem id (with --input)")] = None,
-    aggregation: Annotated[str, typer.Option(help="for --plot: step scores -> candidate score")] = "min",
+    aggregation: Annotated[str, typer.Option(help="for --plot: what a vote weighs a candidate by (auto, min, last, prod, mean)")] = "auto",
     plot: Annotated[Path | None, typer.Option(help="PNG of accuracy against n")] = None,
 ) -> None:
     """Combine shard outputs into one file as an unsharded run writes it; a duplicate or missing problem is an

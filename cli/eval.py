@@ -127,8 +127,9 @@ def rerank(
     api_key: ApiKeyOpt = None,
     critic_samples: CriticSamplesOpt = 8,
 ) -> None:
-    """Rerank recorded candidates: first, majority, best-of-N (each aggregation), weighted vote, oracle."""
-    from minos.verifier.evaluate import evaluate_rerank
+    """Rerank recorded candidates: every sample strategy (greedy = the first, self_consistency = majority),
+    best-of-N and weighted vote under each vote weight, and the oracle."""
+    from minos.solver.rerank import evaluate_rerank
 
     _evaluate(evaluate_rerank, file, build_verifier(verifier, api_key=api_key, critic_samples=critic_samples), as_json, f"rerank: {file.name}")
 

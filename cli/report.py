@@ -10,7 +10,7 @@ from minos.cli.common import fail
 
 app = typer.Typer()
 
-AggregationOpt = Annotated[str, typer.Option(help="step scores -> a candidate's score in the vote tables: min, last, prod, mean")]
+AggregationOpt = Annotated[str, typer.Option(help="what a vote weighs a candidate by in the vote tables: auto (the verifier's solution score, else min), min, last, prod, mean")]
 ThresholdOpt = Annotated[float, typer.Option(
     min=0.0, max=1.0, help="step scores under it are flagged, for rows that do not record their verifier's threshold")]
 
@@ -20,7 +20,7 @@ def report(
     runs: Annotated[list[Path], typer.Argument(help="`minos batch` outputs (JSONL); several files: their problems side by side")],
     output: Annotated[Path, typer.Option("--output", "-o", help="the HTML file to write (styles, scripts and data inline)")],
     title: Annotated[str | None, typer.Option(help="the page's title [default: the first file's name]")] = None,
-    aggregation: AggregationOpt = "min",
+    aggregation: AggregationOpt = "auto",
     threshold: ThresholdOpt = 0.5,
 ) -> None:
     """Write one HTML file that opens offline in any browser: per strategy accuracy, tokens and seconds,
@@ -36,11 +36,11 @@ def report(
     print(f"report: {output} ({sizes['problems']:,} problems, {sizes['rows']:,} rows, {sizes['bytes'] / 1e6:.1f} MB)")
 
 
-def check_report_options(output: Path, aggregation: str = "min") -> None:
+def check_report_options(output: Path, aggregation: str = "auto") -> None:
     """Bad options are refused before any work: an output that is a folder, an unknown aggregation."""
-    from minos.core.votes import AGGREGATIONS
+    from minos.core.votes import VOTE_WEIGHTS
 
     if output.is_dir():
         fail(f"--output {output}: is a folder; name the HTML file to write", 2)
-    if aggregation not in AGGREGATIONS:
-        fail(f"--aggregation {aggregation!r}: use one of {', '.join(AGGREGATIONS)}", 2)
+    if aggregation not in VOTE_WEIGHTS:
+        fail(f"--aggregation {aggregation!r}: use one of {', '.join(VOTE_WEIGHTS)}", 2)

@@ -62,7 +62,7 @@ def solve(
 
 
 async def _run(problem: str, reference: str | None, config, console):
-    from minos.core.votes import aggregate
+    from minos.core.votes import candidate_score
     from minos.solver import asolve
 
     with console.status("sampling...") as status:
@@ -77,7 +77,8 @@ async def _run(problem: str, reference: str | None, config, console):
                 console.print(f"[cyan]step {chunk['step']}[/]: {len(chunk['branches'])} branches")
                 status.update(f"step {chunk['step']}: scoring...")
             elif kind == "scored" and chunk["scores"]:
-                shown = ", ".join(f"{aggregate(s, config.aggregation):.2f}" for s in chunk["scores"])
+                weights = zip(chunk["scores"], chunk["solution_scores"], strict=True)
+                shown = ", ".join(f"{candidate_score(s, config.aggregation, w):.2f}" for s, w in weights)
                 console.print(f"[magenta]scores[/] ({config.aggregation}): {shown}")
                 status.update("sampling...")
             elif kind == "pruned" and chunk["pruned"]:
@@ -104,11 +105,12 @@ def _show_result(console, result, show: str, config) -> None:
         if chosen is not None:
             _show_steps(console, f"chosen solution (candidate {result.candidates.index(chosen)})", chosen, threshold)
         table = Table(title="candidates", show_lines=False)
-        for col in ("#", "answer", "steps", "step scores", "tokens"):
+        for col in ("#", "answer", "steps", "step scores", "solution", "tokens"):
             table.add_column(col)
         for i, c in enumerate(result.candidates):
             scores = " ".join(f"{s:.2f}" for s in c.step_scores) or "-"
-            table.add_row(str(i), str(c.answer), str(len(c.steps)), scores, str(c.usage.completion_tokens))
+            solution = "-" if c.solution_score is None else f"{c.solution_score:.2f}"
+            table.add_row(str(i), str(c.answer), str(len(c.steps)), scores, solution, str(c.usage.completion_tokens))
         console.print(table)
     verdict = "" if result.correct is None else ("  [green]correct[/]" if result.correct else "  [red]wrong[/]")
     console.print(

@@ -85,8 +85,9 @@ class Candidate:
 
     `steps` are the solution's steps in order; `answer` is the extracted final answer (None when the
     solution has none yet); `step_scores` are the verifier's per-step probabilities of being correct,
-    aligned with `steps` (empty until scored); `finished` says whether generation ended; `critique` is what a
-    critic verifier wrote about it (None for other verifiers).
+    aligned with `steps` (empty until scored); `solution_score` the verifier's chance that the whole solution
+    is right, where it has a reading of its own; `finished` says whether generation ended; `critique` is what
+    a critic verifier wrote about it (None for other verifiers).
     """
 
     steps: tuple[str, ...]
@@ -97,6 +98,7 @@ class Candidate:
     usage: Usage = field(default_factory=Usage)
     meta: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
     critique: Critique | None = None
+    solution_score: float | None = None
 
     @property
     def text(self) -> str:
@@ -111,6 +113,7 @@ class Candidate:
             "finished": self.finished,
             "finish_reason": self.finish_reason,
             "step_scores": list(self.step_scores),
+            "solution_score": self.solution_score,
             "usage": self.usage.to_dict(),
             "critique": None if self.critique is None else self.critique.to_dict(),
             "meta": dict(self.meta),
@@ -127,6 +130,7 @@ class Candidate:
             usage=Usage.from_dict(data.get("usage")),
             critique=Critique.from_dict(data["critique"]) if data.get("critique") else None,
             meta=dict(data.get("meta") or {}),
+            solution_score=None if data.get("solution_score") is None else float(data["solution_score"]),
         )
 
 

@@ -41,6 +41,9 @@ def _mean(scores):
 
 
 AGGREGATIONS: dict[str, Callable[[Sequence[float]], float]] = {"min": _min, "last": _last, "prod": _prod, "mean": _mean}
+# what a vote may weigh a candidate by: `auto` (the verifier's own solution score where it gives one, else
+# `min`) or one of the aggregations of its step scores
+VOTE_WEIGHTS = ("auto", *AGGREGATIONS)
 
 
 def aggregate(scores: Sequence[float], how: str = "min") -> float:
@@ -51,8 +54,13 @@ def aggregate(scores: Sequence[float], how: str = "min") -> float:
         raise ValueError(f"unknown aggregation {how!r}: use one of {', '.join(AGGREGATIONS)}") from None
 
 
-def candidate_score(step_scores: Sequence[float], how: str = "min") -> float:
-    """A candidate's weight in a vote: its aggregated step scores, or 1.0 when nothing scored it."""
+def candidate_score(step_scores: Sequence[float], how: str = "auto", solution: float | None = None) -> float:
+    """A candidate's weight in a vote: under `auto` the verifier's `solution` score where it gave one, else
+    (and under an aggregation's name) its aggregated step scores; 1.0 when nothing scored it."""
+    if how == "auto":
+        if solution is not None:
+            return solution
+        how = "min"
     return aggregate(step_scores, how) if step_scores else 1.0
 
 
@@ -123,10 +131,10 @@ def vote_is_settled(scores: Sequence[float], classes: Sequence[int], remaining: 
     return ranked[0] > ranked[1] + remaining
 
 
-def chosen_candidate(candidates, answer: str | None, how: str = "min"):
+def chosen_candidate(candidates, answer: str | None, how: str = "auto"):
     """The solution a solve stands behind: the best-scored candidate that reached the picked `answer`
     (None when none did). `minos solve` shows it; `minos serve` replies with it."""
     from minos.core.answers import answers_equal
 
     voters = [c for c in candidates if c.answer is not None and answer is not None and answers_equal(c.answer, answer)]
-    return max(voters, key=lambda c: candidate_score(c.step_scores, how)) if voters else None
+    return max(voters, key=lambda c: candidate_score(c.step_scores, how, c.solution_score)) if voters else None

@@ -25,12 +25,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from minos.core.data import load_labelled
+from minos.solver.rerank import evaluate_rerank
 from minos.verifier import load_verifier
 from minos.verifier.base import BaseVerifier
 from minos.verifier.evaluate import (
     best_threshold,
     by_source,
-    evaluate_rerank,
     pick_among_labelled,
     sweep_thresholds,
 )

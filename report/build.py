@@ -100,7 +100,7 @@ def _draw_view(result: SolveResult, aggregation: str) -> dict:
         while len(answers) <= cls:
             answers.append({"answer": None, "votes": 0, "weight": 0.0, "best": 0.0})
         entry = answers[cls]
-        score = candidate_score(c.step_scores, aggregation)
+        score = candidate_score(c.step_scores, aggregation, c.solution_score)
         entry["answer"] = entry["answer"] if entry["answer"] is not None else c.answer
         entry["votes"] += 1
         entry["weight"] += max(score, 0.0)
@@ -210,7 +210,7 @@ def _accuracy_vs_n(rows: list[tuple[str, dict]], label_of: dict, aggregation: st
 
 
 def run_report(
-    rows: Iterable[tuple[str, dict]], output: str | Path, *, title: str = "Minos run", aggregation: str = "min",
+    rows: Iterable[tuple[str, dict]], output: str | Path, *, title: str = "Minos run", aggregation: str = "auto",
     threshold: float = 0.5,
 ) -> dict:
     """Write the report of `minos batch` rows ((file label, row) pairs, e.g. from `read_runs`; one row for

@@ -236,14 +236,11 @@ class Tally:
 def accuracy_at_k(rows: Iterable[dict], ks: dict[str, list[int]], aggregation: str) -> dict[tuple[str, int], float]:
     """Accuracy of each strategy when only the first k recorded candidates of each problem are used (one
     run, many n), for every k of `ks[strategy]`, in one pass over the rows: each prefix re-voted as the
-    solver votes (`minos.solver.graph.revote`)."""
-    from dataclasses import replace
-
+    solver votes (`minos.solver.strategies.vote_on`)."""
+    from minos.core.answers import answers_equal
     from minos.core.types import SolveResult
-    from minos.solver.config import SolverConfig
-    from minos.solver.graph import revote
+    from minos.solver.strategies import vote_on, voters
 
-    configs = {strategy: SolverConfig(generator=None, strategy=strategy, aggregation=aggregation) for strategy in ks}
     right: dict[tuple[str, int], int] = {}
     graded: dict[str, int] = {}
     for row in rows:
@@ -253,8 +250,8 @@ def accuracy_at_k(rows: Iterable[dict], ks: dict[str, list[int]], aggregation: s
         graded[strategy] = graded.get(strategy, 0) + 1
         result = SolveResult.from_dict(row)
         for k in ks[strategy]:
-            voted = revote(replace(result, candidates=result.candidates[:k]), configs[strategy])
-            right[(strategy, k)] = right.get((strategy, k), 0) + bool(voted.correct)
+            pick = vote_on(voters(result.candidates[:k]), strategy, aggregation)
+            right[(strategy, k)] = right.get((strategy, k), 0) + bool(answers_equal(pick.answer, result.problem.reference))
     return {(s, k): right.get((s, k), 0) / graded[s] for s in graded for k in ks[s]}
 
 

@@ -25,7 +25,9 @@ class SolverConfig:
     step_max_tokens: int = field(default=160, metadata={"help": "search: most new tokens of one step"})
     token_budget: int | None = field(default=None, metadata={"help": "most completion tokens for the whole solve"})
     threshold: float = field(default=0.0, metadata={"help": "search: a branch whose last step scores under it is pruned"})
-    aggregation: str = field(default="min", metadata={"help": "step scores -> candidate score: min, last, prod, mean"})
+    aggregation: str = field(default="auto", metadata={
+        "help": "what a vote weighs a candidate by: auto (the verifier's own chance that the solution is right, where "
+                "it gives one, as the default verifier does; else min), or its step scores' min, last, prod or mean"})
     temperature: float = field(default=0.8, metadata={"help": "sampling temperature (greedy always uses 0)"})
     top_p: float = field(default=1.0, metadata={"help": "nucleus sampling"})
     seed: int | None = field(default=0, metadata={"help": "base seed; None for fresh randomness"})
@@ -39,21 +41,21 @@ class SolverConfig:
         return (self.verifier.threshold if self.verifier else None) or self.threshold or 0.5
 
     def __post_init__(self) -> None:
-        from minos.core.votes import AGGREGATIONS
+        from minos.core.votes import VOTE_WEIGHTS
         from minos.generators.base import Generator
         from minos.solver.strategies import STRATEGIES
         from minos.verifier.base import Verifier
 
         if self.strategy not in STRATEGIES:
             raise ValueError(f"unknown strategy {self.strategy!r}: use one of {', '.join(STRATEGIES)}")
-        if self.aggregation not in AGGREGATIONS:
-            raise ValueError(f"unknown aggregation {self.aggregation!r}: use one of {', '.join(AGGREGATIONS)}")
+        if self.aggregation not in VOTE_WEIGHTS:
+            raise ValueError(f"unknown aggregation {self.aggregation!r}: use one of {', '.join(VOTE_WEIGHTS)}")
         # a generator or verifier of one's own is checked here, not half-way through a solve
         if self.generator is not None and not isinstance(self.generator, Generator):
             raise TypeError(f"{type(self.generator).__name__} is not a Generator (complete, complete_many, aclose, name): "
                             "subclass minos.generators.BaseGenerator")
         if self.verifier is not None and not isinstance(self.verifier, Verifier):
-            raise TypeError(f"{type(self.verifier).__name__} is not a Verifier (score, score_batch, critiques, confidence, name, "
+            raise TypeError(f"{type(self.verifier).__name__} is not a Verifier (score, score_batch, assess_batch, confidence, name, "
                             "threshold): subclass minos.verifier.BaseVerifier")
         if self.n < 1 or self.beam_width < 1 or self.max_steps < 1 or self.rounds < 1:
             raise ValueError("n, beam_width, max_steps and rounds must be at least 1")

@@ -31,7 +31,7 @@ from minos.generators.loop import wait_for
 from minos.generators.prompts import chat_messages
 from minos.solver.config import SolverConfig
 from minos.solver.state import SolveInput, SolveOutput, SolveState
-from minos.solver.strategies import STRATEGIES
+from minos.solver.strategies import STRATEGIES, vote_on, voters
 
 
 def _event(kind: str, **data: Any) -> dict[str, list[dict[str, Any]]]:
@@ -50,16 +50,7 @@ def _budget_left(config: SolverConfig, state: SolveState) -> float:
 
 
 def _score_of(config: SolverConfig, candidate: Candidate) -> float:
-    return candidate_score(candidate.step_scores, config.aggregation)
-
-
-def _voters(pool: list[Candidate]) -> list[Candidate]:
-    """The candidates that vote: those whose generation finished (all of them when none did)."""
-    return [c for c in pool if c.finished] or pool
-
-
-def _pick(config: SolverConfig, voters: list[Candidate], classes):
-    return STRATEGIES[config.strategy].pick([c.answer for c in voters], [_score_of(config, c) for c in voters], classes)
+    return candidate_score(candidate.step_scores, config.aggregation, candidate.solution_score)
 
 
 def shares_draw(a: SolverConfig, b: SolverConfig) -> bool:
@@ -76,8 +67,7 @@ def shares_draw(a: SolverConfig, b: SolverConfig) -> bool:
 def revote(result: SolveResult, config: SolverConfig) -> SolveResult:
     """The answer `config`'s strategy picks from the candidates of a finished solve (scores included):
     the result a solve under `config` returns when it shares that solve's draw (`shares_draw`)."""
-    voters = _voters(list(result.candidates))
-    pick = _pick(config, voters, answer_classes([c.answer for c in voters]))
+    pick = vote_on(voters(result.candidates), config.strategy, config.aggregation)
     correct = None if result.problem.reference is None else answers_equal(pick.answer, result.problem.reference)
     return dataclasses.replace(result, answer=pick.answer, support=pick.support, strategy=config.strategy, correct=correct,
                                confidence=_confidence(config, pick.support))
@@ -85,7 +75,7 @@ def revote(result: SolveResult, config: SolverConfig) -> SolveResult:
 
 def _confidence(config: SolverConfig, support: float) -> float | None:
     """The calibrated chance that the pick is right, where the verifier has one for this strategy."""
-    return None if config.verifier is None else config.verifier.confidence(support, config.strategy)
+    return None if config.verifier is None else config.verifier.confidence(support, config.strategy, config.aggregation)
 
 
 def _both(action: Callable[..., Awaitable[dict[str, Any]]]) -> RunnableLambda:
@@ -201,17 +191,18 @@ async def score(state: SolveState, runtime: Runtime[SolverConfig]) -> dict[str, 
     live, seconds, spent = state["live"], 0.0, state.get("verifier_usage", Usage())
     if config.verifier is not None and live:
         started = time.perf_counter()
-        solutions = [list(c.steps) or [""] for c in live]
-        rows = await asyncio.to_thread(config.verifier.score, state["question"], solutions)
+        items = [(state["question"], list(c.steps) or [""]) for c in live]
+        assessed = await asyncio.to_thread(config.verifier.assess_batch, items)
         seconds = time.perf_counter() - started
-        critiques = config.verifier.critiques(state["question"], solutions)  # a critic's; None for the others
-        live = [dataclasses.replace(c, step_scores=tuple(r), critique=k) for c, r, k in zip(live, rows, critiques, strict=True)]
-        spent = sum((k.usage for k in critiques if k is not None), spent)
+        live = [dataclasses.replace(c, step_scores=tuple(a.steps), solution_score=a.solution, critique=a.critique)
+                for c, a in zip(live, assessed, strict=True)]
+        spent = sum((c.critique.usage for c in live if c.critique is not None), spent)
     update: dict[str, Any] = {"live": live, "verifier_usage": spent}
     if STRATEGIES[config.strategy].mode == "sample":
         update = {"live": [], "done": state.get("done", []) + live, "verifier_usage": spent}
     return update | _event(
-        "scored", scores=[list(c.step_scores) for c in live], verifier_seconds=seconds,
+        "scored", scores=[list(c.step_scores) for c in live], solution_scores=[c.solution_score for c in live],
+        verifier_seconds=seconds,
         first_errors=[None if c.critique is None else c.critique.first_error for c in live],
     )
 
@@ -239,11 +230,11 @@ def resample(state: SolveState, runtime: Runtime[SolverConfig]) -> dict[str, Any
 
 
 async def vote(state: SolveState, runtime: Runtime[SolverConfig]) -> dict[str, Any]:
-    voters = _voters(state.get("done", []) + state.get("live", []))
-    classes = await asyncio.to_thread(answer_classes, [c.answer for c in voters])
-    pick = _pick(runtime.context, voters, classes)
+    pool = voters(state.get("done", []) + state.get("live", []))
+    classes = await asyncio.to_thread(answer_classes, [c.answer for c in pool])
+    pick = vote_on(pool, runtime.context.strategy, runtime.context.aggregation, classes)
     return {"answer": pick.answer, "support": pick.support} | _event(
-        "voted", answer=pick.answer, support=pick.support, voters=len(voters)
+        "voted", answer=pick.answer, support=pick.support, voters=len(pool)
     )
 
 

@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from minos.core.types import Critique
 
 Items = "list[tuple[str, list[str] | tuple[str, ...]]]"  # (question, steps) pairs, from any problems
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """Everything a verifier says about one solution, from one call: the chance that each step is right, the
+    chance that the whole solution is right where it has a reading of its own (None: the caller aggregates
+    the steps), and a critic's critique (None for other verifiers)."""
+
+    steps: tuple[float, ...]
+    solution: float | None = None
+    critique: Critique | None = None
 
 
 @runtime_checkable
@@ -25,19 +37,20 @@ class Verifier(Protocol):
         """`score` over (question, steps) pairs of many problems: neural verifiers batch across problems."""
         ...
 
-    def critiques(self, question: str, solutions: list[list[str]]) -> list[Critique | None]:
-        """What the verifier wrote about each solution it last scored (critics); None where it writes nothing."""
+    def assess_batch(self, items: Items) -> list[Assessment]:
+        """Step scores, solution score and critique of each (question, steps) pair, in one call: what the
+        solver reads."""
         ...
 
-    def confidence(self, support: float, strategy: str) -> float | None:
+    def confidence(self, support: float, strategy: str, aggregation: str) -> float | None:
         """The chance that a vote's pick is right given its support, where the verifier was calibrated for
-        that strategy; None elsewhere."""
+        that strategy and aggregation; None elsewhere."""
         ...
 
 
 class BaseVerifier:
     """The `Verifier` protocol's defaults: write `score` (or `score_batch`, when batching across problems
-    pays), and the rest follows."""
+    pays), and the rest follows; write `assess_batch` too when the verifier says more than step scores."""
 
     name = "verifier"
     threshold: float | None = None
@@ -51,12 +64,20 @@ class BaseVerifier:
         return self.score_batch([(question, steps) for steps in solutions])
 
     def score_batch(self, items) -> list[list[float]]:
-        return [self.score(question, [steps])[0] for question, steps in items]
+        # a verifier that wrote only `score` gets each question's solutions together, in one call
+        by_question: dict[str, list[int]] = {}
+        for i, (question, _) in enumerate(items):
+            by_question.setdefault(question, []).append(i)
+        out: list[list[float]] = [[] for _ in items]
+        for question, indices in by_question.items():
+            for i, row in zip(indices, self.score(question, [items[i][1] for i in indices]), strict=True):
+                out[i] = row
+        return out
 
-    def critiques(self, question: str, solutions) -> list[Critique | None]:
-        return [None] * len(solutions)
+    def assess_batch(self, items) -> list[Assessment]:
+        return [Assessment(tuple(row)) for row in self.score_batch(items)]
 
-    def confidence(self, support: float, strategy: str) -> float | None:
+    def confidence(self, support: float, strategy: str, aggregation: str) -> float | None:
         return None
 
 

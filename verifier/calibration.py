@@ -14,13 +14,17 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 CALIBRATION_FILE = "minos_calibration.json"
 _EPS = 1e-6
-STATUSES = ("wrong", "ok")  # symbolic verdicts with a weight of their own; "unknown" is the baseline
+# what the symbolic checker adds, each with a weight of its own: a step's verdict "wrong" or "ok" ("unknown" is
+# the baseline); for a whole solution, whether any step is wrong, the share of steps proved right, and the
+# share of the question's quantities the solution uses ("given")
+FEATURES = ("wrong", "ok", "given")
+Verdicts = str | Mapping[str, float] | None
 
 
 def logit(p: float) -> float:
@@ -34,35 +38,65 @@ def sigmoid(x: float) -> float:
 
 @dataclass(frozen=True)
 class Logistic:
-    """p = sigmoid(scale * logit(score) + bias + the weight of the symbolic verdict, if any)."""
+    """p = sigmoid(scale * logit(score) + bias + the weight of the symbolic verdict, if any; for a mapping of
+    verdicts, each weight times its value)."""
 
     scale: float = 1.0
     bias: float = 0.0
     wrong: float = 0.0  # added where the symbolic checker proves the step wrong
     ok: float = 0.0  # added where it proves the step's arithmetic right
+    given: float = 0.0  # solutions: times the share of the question's quantities the solution uses
 
-    def __call__(self, score: float, status: str | None = None) -> float:
+    def __call__(self, score: float, status: Verdicts = None) -> float:
         if score != score:  # NaN: a step cut off unread stays unread
             return score
-        return sigmoid(self.scale * logit(score) + self.bias + {"wrong": self.wrong, "ok": self.ok}.get(status or "", 0.0))
+        wrong, ok, given = _indicators(status)
+        return sigmoid(self.scale * logit(score) + self.bias + self.wrong * wrong + self.ok * ok + self.given * given)
+
+
+def _indicators(status: Verdicts) -> tuple[float, ...]:
+    """The checker's features, in `FEATURES` order: 0/1 for one step's verdict, the values of a mapping."""
+    if isinstance(status, Mapping):
+        return tuple(float(status.get(name, 0.0)) for name in FEATURES)
+    return tuple(1.0 if status == name else 0.0 for name in FEATURES)
+
+
+def solution_verdicts(statuses: Sequence[str], given: float = 1.0) -> dict[str, float]:
+    """A whole solution's checker features: whether it proved any step wrong, the share of the steps it proved
+    right, and `given`, the share of the question's quantities the solution uses
+    (`minos.verifier.symbolic.given_used`)."""
+    ok = statuses.count("ok") / len(statuses) if statuses else 0.0
+    return {"wrong": float("wrong" in statuses), "ok": ok, "given": given}
 
 
 @dataclass(frozen=True)
 class Calibration:
-    """The fits stored with a checkpoint: the PRM reading, the hybrid reading, and the vote's confidence."""
+    """The fits stored with a checkpoint: the PRM reading, the hybrid reading, the solution reading, and the
+    vote's confidence."""
 
     prm: Logistic
     hybrid: Logistic
     confidence: Logistic
     vote: str = "weighted_vote"  # the strategy whose support `confidence` was fitted on
-    aggregation: str = "min"  # and the aggregation of step scores that weighted its votes
+    vote_aggregation: str = "auto"  # and the aggregation that weighted its votes
+    solution: Logistic | None = None  # p(solution right) from its aggregated hybrid steps and checker features
+    solution_aggregation: str = "min"  # the aggregation of hybrid step scores that `solution` reads
     fitted_on: str = ""  # what the fits were chosen on, for the record
 
-    def vote_confidence(self, support: float, strategy: str) -> float | None:
-        """The chance that a vote's pick is right, from its support; None for a strategy it was not fitted on."""
-        if strategy != self.vote:
+    def vote_confidence(self, support: float, strategy: str, aggregation: str) -> float | None:
+        """The chance that a vote's pick is right, from its support; None for a vote it was not fitted on."""
+        if (strategy, aggregation) != (self.vote, self.vote_aggregation):
             return None
         return self.confidence(min(max(support, 1e-4), 1 - 1e-4))
+
+    def solution_score(self, hybrid_steps: Sequence[float], statuses: Sequence[str], given: float = 1.0) -> float | None:
+        """The chance that a whole solution is right (None without a solution fit), from its calibrated
+        hybrid step scores, the checker's verdicts on them and the share of given quantities it uses."""
+        from minos.core.votes import aggregate
+
+        if self.solution is None or not hybrid_steps:
+            return None
+        return self.solution(aggregate(hybrid_steps, self.solution_aggregation), solution_verdicts(statuses, given))
 
     def save(self, directory: str | Path) -> None:
         Path(directory, CALIBRATION_FILE).write_text(json.dumps(asdict(self), indent=2) + "\n")
@@ -79,16 +113,16 @@ class Calibration:
             raise ValueError(f"{path}: not a calibration file ({exc})") from None
 
 
-def fit_logistic(scores: Sequence[float], labels: Sequence[float], statuses: Sequence[str] | None = None,
+def fit_logistic(scores: Sequence[float], labels: Sequence[float], statuses: Sequence[Verdicts] | None = None,
                  l2: float = 1e-3) -> Logistic:
     """The maximum-likelihood `Logistic` (Newton's method, a small L2 penalty so a verdict never seen wrong
-    keeps a finite weight). Features: the score's log-odds, a bias, and with `statuses` one indicator per
-    symbolic verdict."""
+    keeps a finite weight). Features: the score's log-odds, a bias, and with `statuses` one feature per
+    symbolic verdict (as `Logistic` reads them)."""
     import numpy as np
 
     columns = [[logit(s) for s in scores], [1.0] * len(scores)]
     if statuses is not None:
-        columns += [[1.0 if st == name else 0.0 for st in statuses] for name in STATUSES]
+        columns += [list(feature) for feature in zip(*(_indicators(st) for st in statuses), strict=True)]
     x, y = np.array(columns, dtype=float).T, np.array(labels, dtype=float)
 
     def loss(w):
@@ -110,7 +144,7 @@ def fit_logistic(scores: Sequence[float], labels: Sequence[float], statuses: Seq
         w -= t * step
         if np.abs(t * step).max() < 1e-9:
             break
-    named = {"scale": w[0], "bias": w[1]} | ({"wrong": w[2], "ok": w[3]} if statuses is not None else {})
+    named = {"scale": w[0], "bias": w[1]} | (dict(zip(FEATURES, w[2:], strict=True)) if statuses is not None else {})
     return Logistic(**{k: float(v) for k, v in named.items()})
 
 

@@ -17,14 +17,13 @@ candidate, the majority verdict and one critique that gives it (`Candidate.criti
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 
-from minos.core.types import Critique, Usage
+from minos.core.types import Usage
 from minos.generators.base import Generator, SamplingParams
 from minos.generators.loop import wait_for
-from minos.verifier.base import BaseVerifier
+from minos.verifier.base import Assessment, BaseVerifier
 from minos.verifier.critiques import PROMPTS, STYLES, critic_scores, first_error_of, summarize
 
 __all__ = ["CriticVerifier", "critic_loader"]
@@ -44,7 +43,6 @@ class CriticVerifier(BaseVerifier):
         temperature: float = 0.7,
         max_tokens: int = 1024,
         seed: int | None = 0,
-        keep: int = 4096,
     ) -> None:
         if samples < 1:
             raise ValueError("a critic needs at least one sample (--critic-samples)")
@@ -54,35 +52,26 @@ class CriticVerifier(BaseVerifier):
         self.params = SamplingParams(n=samples, temperature=temperature, max_tokens=max_tokens, seed=seed)
         self.name = f"critic:{generator.name}"
         self.threshold = 0.5  # a step is wrong when most readable critiques put an error at or before it
-        self._kept: OrderedDict[tuple[str, tuple[str, ...]], Critique] = OrderedDict()
-        self._keep = keep
 
-    async def ascore_batch(self, items) -> list[list[float]]:
-        """Scores of (question, steps) pairs; every critique request goes out at once (the generator bounds
-        how many run together, as it does for sampling)."""
+    async def aassess_batch(self, items) -> list[Assessment]:
+        """Scores and critique of (question, steps) pairs; every critique request goes out at once (the
+        generator bounds how many run together, as it does for sampling)."""
         prompts = [PROMPTS[self.style](question, steps) for question, steps in items]
         requests = [(p, self.params, [{"role": "user", "content": p}]) for p in prompts]
         answers = await self.generator.complete_many(requests)
-        scores = []
-        for (question, steps), completions in zip(items, answers, strict=True):
+        out = []
+        for (_, steps), completions in zip(items, answers, strict=True):
             votes = [first_error_of(c.text, len(steps), self.style) for c in completions]
             usage = sum((c.usage for c in completions), Usage())
-            self._remember((question, tuple(steps)), summarize(votes, [c.text for c in completions], usage))
-            scores.append(critic_scores(votes, len(steps)))
-        return scores
+            critique = summarize(votes, [c.text for c in completions], usage)
+            out.append(Assessment(tuple(critic_scores(votes, len(steps))), critique=critique))
+        return out
+
+    def assess_batch(self, items) -> list[Assessment]:
+        return wait_for(self.aassess_batch(items))
 
     def score_batch(self, items) -> list[list[float]]:
-        return wait_for(self.ascore_batch(items))
-
-    def critiques(self, question: str, solutions) -> list[Critique | None]:
-        return [self._kept.get((question, tuple(steps))) for steps in solutions]
-
-    def _remember(self, key, critique: Critique) -> None:
-        """The latest critiques, a bounded number: the solver reads them right after scoring."""
-        self._kept[key] = critique
-        self._kept.move_to_end(key)
-        while len(self._kept) > self._keep:
-            self._kept.popitem(last=False)
+        return [list(a.steps) for a in self.assess_batch(items)]
 
 
 def critic_loader(spec: str, *, api_key: str | None = None, samples: int = 8, **kwargs) -> Callable[[], CriticVerifier]:

@@ -1,4 +1,5 @@
-"""Evaluation harness for verifiers: ProcessBench and reranking of recorded candidates.
+"""Evaluation harness for verifiers: ProcessBench figures, thresholds, and the reading of recorded candidates
+(`load_rerank`; the rerank itself votes as the solver does: `minos.solver.rerank`).
 
 Plain functions over labelled data and scores; `minos eval` wraps them.
 """
@@ -205,38 +206,3 @@ def load_rerank(path: str | Path) -> list[dict]:
                 raise DataError(path, number, f"not a rerank row ({exc!r})") from None
             rows.append({"question": question, "answer": gold, "solutions": solutions})
     return rows
-
-
-def rerank_metrics(rows: list[dict], scores: list[list[list[float]]]) -> dict:
-    """Accuracy of first-candidate, majority vote, best-of-N per aggregation, weighted vote, and oracle."""
-    from minos.core.answers import answer_classes, answers_equal, extract_answer
-    from minos.core.votes import AGGREGATIONS, aggregate, best_of_n, majority_vote, weighted_vote
-
-    methods = ["first", "majority", *[f"best_of_n_{a}" for a in AGGREGATIONS], *[f"weighted_{a}" for a in AGGREGATIONS], "oracle"]
-    right = dict.fromkeys(methods, 0)
-    for row, row_scores in zip(rows, scores, strict=True):
-        answers = [extract_answer(s) for s in row["solutions"]]
-        classes = answer_classes(answers)
-        correct = [answers_equal(a, row["answer"]) for a in answers]
-        right["first"] += bool(correct and correct[0])
-        right["oracle"] += any(correct)
-        picks = {"majority": majority_vote(answers, classes)}
-        for how in AGGREGATIONS:
-            agg = [aggregate(s, how) for s in row_scores]
-            picks[f"best_of_n_{how}"] = best_of_n(answers, agg)
-            picks[f"weighted_{how}"] = weighted_vote(answers, agg, classes)
-        for name, pick in picks.items():
-            right[name] += pick.index >= 0 and correct[pick.index]
-    total = len(rows)
-    return {"problems": total} | {m: right[m] / total if total else 0.0 for m in methods}
-
-
-def evaluate_rerank(path: str | Path, verifier) -> dict:
-    from minos.core.steps import split_steps
-
-    rows = load_rerank(path)
-    items = [(r["question"], split_steps(s) or [s]) for r in rows for s in r["solutions"]]
-    flat, scores = iter(verifier.score_batch(items)), []
-    for r in rows:
-        scores.append([next(flat) for _ in r["solutions"]])
-    return rerank_metrics(rows, scores)

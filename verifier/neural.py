@@ -144,8 +144,8 @@ class NeuralVerifier(BaseVerifier):
             return raw
         return [[self.calibration.prm(s) for s in row] for row in raw]
 
-    def confidence(self, support: float, strategy: str) -> float | None:
-        return self.calibration.vote_confidence(support, strategy) if self.calibration else None
+    def confidence(self, support: float, strategy: str, aggregation: str) -> float | None:
+        return self.calibration.vote_confidence(support, strategy, aggregation) if self.calibration else None
 
     def raw_batch(self, items: list[tuple[str, list[str] | tuple[str, ...]]]) -> list[list[float]]:
         """The model's own p(good) at each tag, before any calibration."""

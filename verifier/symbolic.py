@@ -16,7 +16,7 @@ from typing import Literal
 import sympy
 from minos.core.steps import CALC_ANNOTATION
 from minos.core.worker import DeadlineWorker
-from minos.verifier.base import BaseVerifier
+from minos.verifier.base import Assessment, BaseVerifier
 
 Status = Literal["ok", "wrong", "unknown"]
 
@@ -42,6 +42,24 @@ _MAX_EXPR = 200
 MATH_SEGMENT = re.compile(r"\$\$(.+?)\$\$|\$([^$]+)\$|\\\((.+?)\\\)|\\\[(.+?)\\\]", re.DOTALL)
 _SAFE = re.compile(r"^[\d\s.+\-*/()]+$")
 _PLAIN = str.maketrans({",": None, "$": None, "×": "*", "÷": "/", "–": "-", "−": "-"})
+
+
+_QUANTITY = re.compile(r"(?<![\d.])\d[\d,]*(?:\.\d+)?")
+
+
+def _quantities(text: str) -> set[Fraction]:
+    return {Fraction(m.group().replace(",", "")) for m in _QUANTITY.finditer(text)}
+
+
+def given_used(question: str, steps) -> float:
+    """The share of the quantities the question states (its numbers) that the solution's steps use; 1.0 when
+    it states none. A solution that leaves a given number unused has often misread the problem (a GSM8K
+    problem uses what it gives): a feature of the solution reading, weighed by the fit
+    (`minos.verifier.calibration`)."""
+    given = _quantities(question)
+    if not given:
+        return 1.0
+    return len(given & _quantities("\n".join(steps))) / len(given)
 
 
 def arithmetic_value(expr: str) -> Fraction | None:
@@ -219,7 +237,9 @@ class SymbolicVerifier(BaseVerifier):
 class HybridVerifier(BaseVerifier):
     """Neural step scores combined with the symbolic checker's verdicts: by the checkpoint's fitted
     calibration where it has one (the PRM's log-odds plus a weight for "proved wrong" and one for "proved
-    right", fitted on natural selection rows), else by the fixed rule that a step proved wrong scores 0."""
+    right", fitted on natural selection rows), else by the fixed rule that a step proved wrong scores 0.
+    A calibration with a solution fit also gives each solution the chance that it is right
+    (`Calibration.solution_score`)."""
 
     def __init__(self, neural) -> None:
         self.neural = neural
@@ -228,19 +248,23 @@ class HybridVerifier(BaseVerifier):
         own = neural.scheme.hybrid_threshold  # chosen on dev with this reading, where stored
         self.threshold = own if own is not None else neural.threshold
 
-    def confidence(self, support: float, strategy: str) -> float | None:
-        return self.calibration.vote_confidence(support, strategy) if self.calibration else None
+    def confidence(self, support: float, strategy: str, aggregation: str) -> float | None:
+        return self.neural.confidence(support, strategy, aggregation)
 
     def score_batch(self, items) -> list[list[float]]:
+        return [list(a.steps) for a in self.assess_batch(items)]
+
+    def assess_batch(self, items) -> list[Assessment]:
         fitted = self.calibration
         scores = self.neural.raw_batch(items) if fitted else self.neural.score_batch(items)
         out = []
-        for (_, steps), row in zip(items, scores, strict=True):
+        for (question, steps), row in zip(items, scores, strict=True):
             statuses = bounded_statuses(list(steps))
             if fitted:
-                out.append([fitted.hybrid(s, st) for s, st in zip(row, statuses, strict=True)])
+                hybrid = [fitted.hybrid(s, st) for s, st in zip(row, statuses, strict=True)]
+                out.append(Assessment(tuple(hybrid), fitted.solution_score(hybrid, statuses, given_used(question, steps))))
             elif len(row) == 1 and len(steps) > 1:  # ORM: one score per solution; a provably wrong step sinks it
-                out.append([0.0 if "wrong" in statuses else row[0]])
+                out.append(Assessment((0.0 if "wrong" in statuses else row[0],)))
             else:
-                out.append([0.0 if st == "wrong" else s for st, s in zip(statuses, row, strict=True)])
+                out.append(Assessment(tuple(0.0 if st == "wrong" else s for st, s in zip(statuses, row, strict=True))))
         return out

@@ -10,15 +10,26 @@ calibration (`minos_calibration.json`) and the thresholds (`minos_verifier.json`
 
 import argparse
 import json
+import math
 from dataclasses import replace
 from pathlib import Path
 
-from minos.core.answers import answer_classes, answers_equal, extract_answer
+from minos.core.answers import answers_equal
 from minos.core.data import load_labelled
-from minos.core.votes import AGGREGATIONS, aggregate, best_of_n, majority_vote, weighted_vote
-from minos.verifier.calibration import Calibration, Logistic, expected_calibration_error, fit_logistic
-from minos.verifier.evaluate import best_threshold, load_rerank, processbench_metrics
+from minos.core.votes import AGGREGATIONS, aggregate
+from minos.solver.rerank import rerank_candidates, rerank_metrics
+from minos.solver.strategies import vote_on
+from minos.verifier.base import Assessment
+from minos.verifier.calibration import (
+    Calibration,
+    Logistic,
+    expected_calibration_error,
+    fit_logistic,
+    solution_verdicts,
+)
+from minos.verifier.evaluate import best_threshold, labelled_steps, load_rerank, processbench_metrics
 from minos.verifier.scheme import StepTagScheme
+from minos.verifier.symbolic import given_used
 
 DATA = Path("data")
 SELECT = ["sel_nat_gsm8k", "sel_nat_math", "sel_omni"]
@@ -32,16 +43,13 @@ def cached(cache: Path, name: str):
 
 
 def step_examples(rows, prm, symbolic):
-    """(score, status, label) of every labelled step: the steps before the first error (right), the first
-    wrong step (wrong); later steps are unlabelled."""
-    out = []
-    for row, scores, statuses in zip(rows, prm, symbolic, strict=True):
-        k = row.first_error
-        for i, (s, st) in enumerate(zip(scores, statuses, strict=True)):
-            if (k >= 0 and i > k) or s != s:
-                break
-            out.append((s, st, 0.0 if i == k else 1.0))
-    return out
+    """(score, status, label) of every labelled step (`labelled_steps` decides which steps are labelled: it is
+    handed each step's index into the flat list, NaN kept where a step went unread)."""
+    flat = [(s, st) for r, sts in zip(prm, symbolic, strict=True) for s, st in zip(r, sts, strict=True)]
+    index, keys = iter(range(len(flat))), []  # a shared iterator: each row takes the next len(row) indices
+    for r in prm:
+        keys.append([float(i) if s == s else math.nan for s, i in zip(r, index, strict=False)])
+    return [(*flat[int(i)], label) for i, label in labelled_steps(rows, keys)]
 
 
 def readings(cal: Calibration | None, prm, symbolic):
@@ -55,26 +63,44 @@ def readings(cal: Calibration | None, prm, symbolic):
     return out
 
 
-def rerank_table(rows, scores_flat) -> dict:
-    """Accuracy of majority, best-of-n and weighted vote per aggregation, and the pick's support."""
-    it = iter(scores_flat)
-    per_problem = [[next(it) for _ in r["solutions"]] for r in rows]
-    methods: dict[str, list] = {"majority": []}
-    supports = []
-    for row, scores in zip(rows, per_problem, strict=True):
-        answers = [extract_answer(s) for s in row["solutions"]]
-        classes = answer_classes(answers)
-        right = [answers_equal(a, row["answer"]) for a in answers]
-        pick = majority_vote(answers, classes)
-        methods["majority"].append(pick.index >= 0 and right[pick.index])
-        for how in AGGREGATIONS:
-            agg = [aggregate(s, how) for s in scores]
-            for name, p in ((f"best_{how}", best_of_n(answers, agg)), (f"weighted_{how}", weighted_vote(answers, agg, classes))):
-                ok = p.index >= 0 and right[p.index]
-                methods.setdefault(name, []).append(ok)
-                supports.append((name, p.support, ok))
-        methods.setdefault("oracle", []).append(any(right))
-    return {k: sum(v) / len(v) for k, v in methods.items()}, supports
+def per_problem(rows, flat) -> list[list]:
+    it = iter(flat)
+    return [[next(it) for _ in r["solutions"]] for r in rows]
+
+
+def given_of(rows) -> list[float]:
+    """`given_used` of every recorded solution, flat in file order."""
+    return [given_used(row["question"], c.steps) for row in rows for c in rerank_candidates(row)]
+
+
+def solution_examples(rows, hybrid, symbolic, how: str):
+    """(aggregated hybrid step score, the solution's checker features, whether its answer is right) per
+    recorded solution."""
+    out = []
+    given = iter(given_of(rows))
+    for row, h, st in zip(rows, per_problem(rows, hybrid), per_problem(rows, symbolic), strict=True):
+        for cand, steps, statuses in zip(rerank_candidates(row), h, st, strict=True):
+            out.append((aggregate(steps, how), solution_verdicts(statuses, next(given)), float(answers_equal(cand.answer, row["answer"]))))
+    return out
+
+
+def solution_scores(cal: Calibration, rows, hybrid, symbolic) -> list[float | None]:
+    return [cal.solution_score(h, st, g) for h, st, g in zip(hybrid, symbolic, given_of(rows), strict=True)]
+
+
+def assessments(rows, steps_flat, solutions_flat=None) -> list[list[Assessment]]:
+    solutions_flat = solutions_flat or [None] * len(steps_flat)
+    return per_problem(rows, [Assessment(tuple(s), w) for s, w in zip(steps_flat, solutions_flat, strict=True)])
+
+
+def weighted_picks(rows, assessed, how: str) -> list[tuple[float, bool]]:
+    """(support, right) of the weighted vote's pick on each problem."""
+    out = []
+    for row, a in zip(rows, assessed, strict=True):
+        candidates = rerank_candidates(row, a)
+        pick = vote_on(candidates, "weighted_vote", how)
+        out.append((pick.support, pick.index >= 0 and answers_equal(candidates[pick.index].answer, row["answer"])))
+    return out
 
 
 def main() -> None:
@@ -82,7 +108,7 @@ def main() -> None:
     parser.add_argument("cache", type=Path)
     parser.add_argument("--write", type=Path)
     parser.add_argument("--json", type=Path)
-    parser.add_argument("--aggregation", default=None, help="fix the aggregation instead of choosing it")
+    parser.add_argument("--aggregation", default=None, help="fix the aggregation the solution fit reads instead of choosing it")
     args = parser.parse_args()
     report: dict = {}
 
@@ -119,36 +145,59 @@ def main() -> None:
             print(f"{name:14s} {reading:12s} t={thresholds[reading]:.4g} F1 {m['f1']:.3f} (err {m['error_acc']:.3f} ok {m['correct_acc']:.3f}) "
                   f"AUROC {m['auroc'] or 0:.3f} ECE {m['ece'] or 0:.3f}")
 
-    # 3. the loop: majority vs weighted vs best-of-n on the recorded GSM8K solutions, chosen on rr_sel
-    for part in ("rr_sel", "rr_rep"):
+    # 3. the solution reading (the vote weight of `auto`): chance that a recorded solution is right from its
+    # aggregated hybrid steps and its verdicts, fitted on rr_sel; the aggregation it reads is the one whose
+    # fit votes best there
+    sel_cache = cached(args.cache, "rr_sel")
+    if sel_cache is not None:
+        rows = load_rerank(DATA / "rr_sel.jsonl")
+        hybrid = readings(cal, sel_cache["prm"], sel_cache["symbolic"])["hybrid_cal"]
+        fits = {}
+        for how in AGGREGATIONS:
+            scores, verdicts, labels = zip(*solution_examples(rows, hybrid, sel_cache["symbolic"], how), strict=True)
+            fits[how] = replace(cal, solution=fit_logistic(scores, labels, verdicts), solution_aggregation=how)
+        votes = {}
+        for how, fitted in fits.items():
+            weights = solution_scores(fitted, rows, hybrid, sel_cache["symbolic"])
+            votes[how] = rerank_metrics(rows, assessments(rows, hybrid, weights))["weighted_vote_auto"]
+        how = args.aggregation or max(AGGREGATIONS, key=lambda h: votes[h])
+        cal = fits[how]
+        print("solution fit: weighted vote on rr_sel by the aggregation it reads", votes, "->", how, cal.solution)
+
+    # 4. the loop on the recorded GSM8K solutions: every strategy and vote weight per reading; `default` is the
+    # calibrated hybrid steps with the solution reading (what `minos solve` votes with)
+    for part in ("rr_sel", "rr_rep", "rr_rep150", "rr_rep_rest"):
         c = cached(args.cache, part)
         if c is None:
             continue
         rows = load_rerank(DATA / f"{part}.jsonl")
-        for reading, sc in readings(cal, c["prm"], c["symbolic"]).items():
-            acc, _ = rerank_table(rows, sc)
+        table = readings(cal, c["prm"], c["symbolic"])
+        weights = solution_scores(cal, rows, table["hybrid_cal"], c["symbolic"])
+        for reading, sc in table.items():
+            acc = rerank_metrics(rows, assessments(rows, sc, weights if reading == "hybrid_cal" else None))
             report.setdefault(part, {})[reading] = acc
-            print(f"{part} {reading:12s} " + " ".join(f"{k} {v:.3f}" for k, v in acc.items()))
+            shown = {k: v for k, v in acc.items() if k in ("self_consistency", "oracle") or k.endswith(("_auto", "_min", "_last"))}
+            print(f"{part} {reading:12s} " + " ".join(f"{k} {v:.3f}" for k, v in shown.items()))
 
-    if "rr_sel" in report:
-        # the default: the best weighted vote on rr_sel over the calibrated hybrid reading's aggregations
-        sel = report["rr_sel"]["hybrid_cal"]
-        how = args.aggregation or max(AGGREGATIONS, key=lambda h: sel[f"weighted_{h}"])
-        c = cached(args.cache, "rr_sel")
+    if sel_cache is not None:
+        # the vote's confidence: whether weighted voting under `auto` picked right, against its support, on rr_sel
         rows = load_rerank(DATA / "rr_sel.jsonl")
-        _, supports = rerank_table(rows, readings(cal, c["prm"], c["symbolic"])["hybrid_cal"])
-        picked = [(s, ok) for name, s, ok in supports if name == f"weighted_{how}"]
+        hybrid = readings(cal, sel_cache["prm"], sel_cache["symbolic"])["hybrid_cal"]
+        weights = solution_scores(cal, rows, hybrid, sel_cache["symbolic"])
+        picked = weighted_picks(rows, assessments(rows, hybrid, weights), "auto")
         conf = fit_logistic([min(max(s, 1e-4), 1 - 1e-4) for s, _ in picked], [float(ok) for _, ok in picked])
-        cal = replace(cal, confidence=conf)
-        probs = [conf(s) for s, _ in picked]
-        report["chosen"] = {"aggregation": how, "thresholds": thresholds,
-                            "confidence_ece_sel": expected_calibration_error(probs, [float(ok) for _, ok in picked])}
-        c = cached(args.cache, "rr_rep")
-        if c is not None:
-            rows = load_rerank(DATA / "rr_rep.jsonl")
-            _, supports = rerank_table(rows, readings(cal, c["prm"], c["symbolic"])["hybrid_cal"])
-            picked = [(s, ok) for name, s, ok in supports if name == f"weighted_{how}"]
-            report["chosen"]["confidence_ece_rep"] = expected_calibration_error([conf(s) for s, _ in picked], [float(ok) for _, ok in picked])
+        cal = replace(cal, confidence=conf, vote="weighted_vote", vote_aggregation="auto")
+        report["chosen"] = {"solution_aggregation": cal.solution_aggregation, "thresholds": thresholds,
+                            "confidence_ece_sel": expected_calibration_error([conf(s) for s, _ in picked], [float(ok) for _, ok in picked])}
+        for part in ("rr_rep", "rr_rep150", "rr_rep_rest"):
+            c = cached(args.cache, part)
+            if c is None:
+                continue
+            rows = load_rerank(DATA / f"{part}.jsonl")
+            hybrid = readings(cal, c["prm"], c["symbolic"])["hybrid_cal"]
+            weights = solution_scores(cal, rows, hybrid, c["symbolic"])
+            picked = weighted_picks(rows, assessments(rows, hybrid, weights), "auto")
+            report["chosen"][f"confidence_ece_{part}"] = expected_calibration_error([conf(s) for s, _ in picked], [float(ok) for _, ok in picked])
         print("chosen:", report["chosen"], "confidence", conf)
 
     cal = replace(cal, fitted_on="natural selection rows: " + ", ".join(select).replace("sel_omni", omni) + "; confidence: rr_sel")

@@ -4,6 +4,11 @@
 it. Adding a strategy touches its own module and this table.
 """
 
+from collections.abc import Sequence
+
+from minos.core.answers import answer_classes
+from minos.core.types import Candidate
+from minos.core.votes import Pick, candidate_score
 from minos.solver.strategies.base import Mode, Strategy
 from minos.solver.strategies.beam_search import BEAM_SEARCH, select_beams
 from minos.solver.strategies.best_of_n import BEST_OF_N
@@ -16,4 +21,21 @@ STRATEGIES: dict[str, Strategy] = {
     s.name: s for s in (GREEDY, SELF_CONSISTENCY, BEST_OF_N, WEIGHTED_VOTE, BEAM_SEARCH, DVTS)
 }
 
-__all__ = ["STRATEGIES", "Mode", "Strategy", "select_beams", "select_per_subtree"]
+
+
+def voters(pool: Sequence[Candidate]) -> list[Candidate]:
+    """The candidates that vote: those whose generation finished (all of them when none did)."""
+    return [c for c in pool if c.finished] or list(pool)
+
+
+def vote_on(candidates: Sequence[Candidate], strategy: str, aggregation: str, classes: Sequence[int] | None = None) -> Pick:
+    """`strategy`'s pick among `candidates` (the voters, see `voters`), each weighed by its verifier scores
+    under `aggregation` (`minos.core.votes.candidate_score`): the one vote of a solve, of a re-vote of its
+    candidates (`minos batch`'s accuracy against n) and of a rerank of recorded solutions."""
+    answers = [c.answer for c in candidates]
+    classes = answer_classes(answers) if classes is None else classes
+    weights = [candidate_score(c.step_scores, aggregation, c.solution_score) for c in candidates]
+    return STRATEGIES[strategy].pick(answers, weights, classes)
+
+
+__all__ = ["STRATEGIES", "Mode", "Strategy", "select_beams", "select_per_subtree", "vote_on", "voters"]

@@ -146,7 +146,7 @@ def test_the_bundled_gguf_in_process_is_a_critic_verifier():
     steps = ["Natalia sold 48 / 2 = 24 clips in May.", "Altogether she sold 48 + 24 = 72 clips.", "The answer is 72."]
     for spec in (f"critic:{bundled_gguf()}", "critic:default"):
         critic = load_verifier(spec, critic_samples=2, max_tokens=24)
-        (scores,) = critic.score("How many clips did Natalia sell in April and May?", [steps])
-        (critique,) = critic.critiques("How many clips did Natalia sell in April and May?", [steps])
+        (assessed,) = critic.assess_batch([("How many clips did Natalia sell in April and May?", steps)])
+        scores, critique = assessed.steps, assessed.critique
         assert critic.style == "processbench" and len(scores) == 3 and all(0.0 <= s <= 1.0 for s in scores)
         assert len(critique.votes) == 2 and critique.usage.prompt_tokens > 0

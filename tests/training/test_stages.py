@@ -301,7 +301,7 @@ def test_local_models_are_critic_verifiers_a_stage1_adapter_in_its_own_format(ti
     for spec, style in ((f"critic:{tiny_lm}", "processbench"), (f"critic:{out}", "minos"), (f"critic:{out}#processbench", "processbench")):
         critic = load_verifier(spec, critic_samples=2, max_tokens=12)
         assert critic.style == style
-        (scores,) = critic.score(row.problem.question, [list(row.steps)])
-        (critique,) = critic.critiques(row.problem.question, [list(row.steps)])
+        (assessed,) = critic.assess_batch([(row.problem.question, list(row.steps))])
+        scores, critique = assessed.steps, assessed.critique
         assert len(scores) == len(row.steps) and all(0.0 <= s <= 1.0 for s in scores)
         assert len(critique.votes) == 2 and critique.usage.completion_tokens > 0

@@ -12,6 +12,7 @@ from minos.verifier.calibration import (
     logit,
     reliability,
     sigmoid,
+    solution_verdicts,
 )
 
 
@@ -25,6 +26,9 @@ from minos.verifier.calibration import (
         (Logistic(wrong=-50.0), 0.9, "unknown", 0.9),  # other verdicts untouched
         (Logistic(ok=math.log(3)), 0.5, "ok", 0.75),
         (Logistic(scale=0.5), 1e-9, None, math.sqrt(1e-6) / (1 + math.sqrt(1e-6))),  # clipped at 1e-6, no log(0)
+        # a whole solution's verdicts: each weight times its value (a share of steps proved right)
+        (Logistic(ok=2 * math.log(3)), 0.5, {"ok": 0.5, "wrong": 0.0}, 0.75),
+        (Logistic(wrong=-50.0, ok=5.0), 0.9, {"ok": 1.0, "wrong": 1.0}, 0.0),
     ],
 )
 def test_logistic_rows(fit, score, status, expected):
@@ -52,6 +56,45 @@ def test_fit_recovers_a_known_logistic():
     assert fit.ok == pytest.approx(0.7, abs=0.3)
     plain = fit_logistic(scores, labels)
     assert (plain.wrong, plain.ok) == (0.0, 0.0)
+
+
+def test_fit_recovers_a_known_solution_logistic():
+    """The solution reading: verdict features are a 0/1 flag and a share, fitted by the same Newton steps."""
+    rng = random.Random(2)
+    scores, labels, verdicts = [], [], []
+    for _ in range(4000):
+        s = rng.random() * 0.98 + 0.01
+        v = {"wrong": float(rng.random() < 0.3), "ok": rng.random(), "given": rng.choice([0.5, 0.75, 1.0])}
+        p = sigmoid(0.8 * logit(s) - 2.0 - 1.5 * v["wrong"] + 1.2 * v["ok"] + 2.0 * v["given"])
+        scores.append(s)
+        verdicts.append(v)
+        labels.append(float(rng.random() < p))
+    fit = fit_logistic(scores, labels, verdicts)
+    assert fit.scale == pytest.approx(0.8, abs=0.1)
+    assert fit.wrong == pytest.approx(-1.5, abs=0.3)
+    assert fit.ok == pytest.approx(1.2, abs=0.3)
+    assert fit.given == pytest.approx(2.0, abs=0.6)
+
+
+@pytest.mark.parametrize(
+    ("statuses", "given", "verdicts"),
+    [
+        (["ok", "ok", "unknown", "ok"], 1.0, {"wrong": 0.0, "ok": 0.75, "given": 1.0}),
+        (["ok", "wrong"], 0.5, {"wrong": 1.0, "ok": 0.5, "given": 0.5}),
+        ([], 0.0, {"wrong": 0.0, "ok": 0.0, "given": 0.0}),
+    ],
+)
+def test_solution_verdict_rows(statuses, given, verdicts):
+    assert solution_verdicts(statuses, given) == verdicts
+
+
+def test_solution_score_reads_the_aggregated_hybrid_steps_and_the_verdicts():
+    cal = Calibration(Logistic(), Logistic(), Logistic(), solution=Logistic(1.0, 0.0, -2.0, 1.0, 3.0), solution_aggregation="min")
+    assert cal.solution_score([0.9, 0.5], ["ok", "ok"], 0.0) == pytest.approx(sigmoid(0.0 + 1.0))
+    assert cal.solution_score([0.9, 0.5], ["ok", "wrong"], 0.0) == pytest.approx(sigmoid(-2.0 + 0.5))
+    assert cal.solution_score([0.9, 0.5], ["ok", "ok"], 0.5) == pytest.approx(sigmoid(1.0 + 1.5))
+    assert cal.solution_score([], []) is None
+    assert Calibration(Logistic(), Logistic(), Logistic()).solution_score([0.9], ["ok"]) is None
 
 
 def test_fit_of_overconfident_scores_lowers_the_ece():
@@ -87,14 +130,15 @@ def test_reliability_bins():
 
 
 def test_round_trip_and_vote_confidence(tmp_path):
-    cal = Calibration(Logistic(0.5, 1.0), Logistic(0.4, 0.9, -3.0, 0.5), Logistic(2.0, -0.5), aggregation="last",
-                      fitted_on="test")
+    cal = Calibration(Logistic(0.5, 1.0), Logistic(0.4, 0.9, -3.0, 0.5), Logistic(2.0, -0.5), vote_aggregation="last",
+                      solution=Logistic(1.0, 0.2, -1.0, 0.5), fitted_on="test")
     cal.save(tmp_path)
     again = Calibration.load(tmp_path)
     assert again == cal
-    assert again.vote_confidence(0.5, "weighted_vote") == pytest.approx(sigmoid(-0.5))
-    assert again.vote_confidence(1.0, "weighted_vote") < 1.0  # a unanimous vote is not certainty
-    assert again.vote_confidence(0.5, "self_consistency") is None
+    assert again.vote_confidence(0.5, "weighted_vote", "last") == pytest.approx(sigmoid(-0.5))
+    assert again.vote_confidence(1.0, "weighted_vote", "last") < 1.0  # a unanimous vote is not certainty
+    assert again.vote_confidence(0.5, "self_consistency", "last") is None
+    assert again.vote_confidence(0.5, "weighted_vote", "min") is None  # fitted on another weighting
     assert Calibration.load(tmp_path / "missing") is None
 
 

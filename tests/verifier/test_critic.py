@@ -71,8 +71,9 @@ def test_steps_score_the_share_of_critiques_that_find_no_error_up_to_them():
     wrong, right = WRONG.split("\n\n"), RIGHT.split("\n\n")
     with json_server(critic_server()) as url:
         critic = load_verifier(f"critic:{url}#critic-model", critic_samples=5)
-        scores = critic.score(QUESTION, [wrong, right])
-        critiques = critic.critiques(QUESTION, [wrong, right])
+        assessed = critic.assess_batch([(QUESTION, wrong), (QUESTION, right)])
+    scores = [list(a.steps) for a in assessed]
+    critiques = [a.critique for a in assessed]
     # wrong: 3 of the 4 readable critiques put the error at step 0, one finds none; the unparsable one abstains
     assert scores[0] == [0.25, 0.25, 0.25]
     assert scores[1] == [0.8, 0.8, 0.8]  # one critique blames step 0: every step is at or after it

@@ -127,8 +127,8 @@ def test_in_the_loop_the_default_beats_majority_on_recorded_gsm8k_solutions(fixt
     import dataclasses
 
     from minos.solver.config import SolverConfig
+    from minos.solver.rerank import evaluate_rerank
     from minos.verifier import load_verifier
-    from minos.verifier.evaluate import evaluate_rerank
 
     aggregation = next(f.default for f in dataclasses.fields(SolverConfig) if f.name == "aggregation")
     figures = evaluate_rerank(fixtures / "rerank_gpt3_sample.jsonl", load_verifier("default"))

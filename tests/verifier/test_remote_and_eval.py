@@ -12,7 +12,6 @@ from minos.verifier.evaluate import (
     outcome_accuracy,
     pick_among_labelled,
     processbench_metrics,
-    rerank_metrics,
     step_auroc,
     sweep_thresholds,
 )
@@ -123,17 +122,6 @@ def test_best_threshold_balances_sets_and_by_source():
     mixed = [LabelledSolution(Problem("x", "q", source=src), s.steps, s.labels) for src, s in zip("ab", a[0], strict=True)]
     report = by_source(mixed, a[1], 0.5)
     assert set(report) == {"a", "b", "all"} and report["all"]["erroneous"] == 1 and report["b"]["correct"] == 1
-
-
-def test_rerank_metrics():
-    rows = [
-        {"question": "q", "answer": "24", "solutions": ["The answer is 26.", "The answer is 26.", "The answer is 24."]},
-        {"question": "q", "answer": "5", "solutions": ["The answer is 5.", "The answer is 6."]},
-    ]
-    scores = [[[0.1], [0.1], [0.9]], [[0.8], [0.2]]]
-    m = rerank_metrics(rows, scores)
-    assert m["first"] == 0.5 and m["majority"] == 0.5 and m["oracle"] == 1.0
-    assert m["best_of_n_min"] == 1.0 and m["weighted_min"] == 1.0
 
 
 def test_rerank_reads_minos_batch_output(tmp_path):

@@ -1,6 +1,6 @@
 import pytest
 from minos.verifier import BaseVerifier, StepTagScheme, check_step
-from minos.verifier.symbolic import HybridVerifier, SymbolicVerifier
+from minos.verifier.symbolic import HybridVerifier, SymbolicVerifier, given_used
 
 
 @pytest.mark.parametrize(
@@ -90,6 +90,22 @@ def test_check_step(step, status, reason):
     check = check_step(step)
     assert check.status == status
     assert check.reason == reason
+
+
+@pytest.mark.parametrize(
+    ("question", "steps", "share"),
+    [
+        ("Natalia sold 48 clips in April and half as many in May.", ["48 / 2 = 24", "48 + 24 = 72"], 1.0),
+        ("He has 5 pails of 5 liters and 6 more pails.", ["5 x 6 = 30 pails"], 1.0),  # a number counts once
+        ("A shirt costs $1,200 and a hat $30.", ["1200 + 30 = 1230"], 1.0),  # thousands separators
+        ("It costs 2.50 a kg; she buys 4 kg.", ["2.5 * 4 = 10"], 1.0),  # the same value written two ways
+        ("Tom has 3 cats and 4 dogs. He gets 2 more cats.", ["3 + 2 = 5 cats"], 2 / 3),  # the dogs left out
+        ("What is half of a dozen?", ["12 / 2 = 6"], 1.0),  # a question without numbers gives nothing to miss
+        ("John is 12.", [], 0.0),
+    ],
+)
+def test_given_used_rows(question, steps, share):
+    assert given_used(question, steps) == pytest.approx(share)
 
 
 def test_symbolic_and_hybrid_scores():
