@@ -200,7 +200,7 @@ def main() -> None:
             report["chosen"][f"confidence_ece_{part}"] = expected_calibration_error([conf(s) for s, _ in picked], [float(ok) for _, ok in picked])
         print("chosen:", report["chosen"], "confidence", conf)
 
-    cal = replace(cal, fitted_on="natural selection rows: " + ", ".join(select).replace("sel_omni", omni) + "; confidence: rr_sel")
+    cal = replace(cal, fitted_on="natural selection rows: " + ", ".join(select).replace("sel_omni", omni) + "; solution reading and confidence: rr_sel")
     if args.write:
         cal.save(args.write)
         scheme = StepTagScheme.load(args.write)

@@ -132,4 +132,4 @@ def test_in_the_loop_the_default_beats_majority_on_recorded_gsm8k_solutions(fixt
 
     aggregation = next(f.default for f in dataclasses.fields(SolverConfig) if f.name == "aggregation")
     figures = evaluate_rerank(fixtures / "rerank_gpt3_sample.jsonl", load_verifier("default"))
-    assert figures[f"weighted_{aggregation}"] > figures["majority"], figures
+    assert figures[f"weighted_vote_{aggregation}"] > figures["self_consistency"], figures
