@@ -270,13 +270,13 @@ RECIPES = sorted((Path(__file__).resolve().parents[2] / "recipes" / "solve").glo
 
 @pytest.mark.parametrize("recipe", RECIPES, ids=[r.stem for r in RECIPES])
 def test_every_shipped_recipe_is_a_valid_config(recipe):
-    from minos.cli.common import _settings, resolve_options
-    from minos.solver import SolverConfig
+    from minos.solver.assemble import resolve
+    from minos.solver.config import SETTINGS, check_settings
 
-    values = resolve_options({"config": recipe})
-    for strategy in values["strategy"].split(","):
-        settings = {name: values[name] for name, _, _, _ in _settings() if name != "strategy"}
-        SolverConfig(generator=None, strategy=strategy, **settings)  # raises on a bad value
+    values = resolve(recipe=recipe)
+    strategies = values["strategy"] if isinstance(values["strategy"], list) else values["strategy"].split(",")
+    for strategy in strategies:
+        check_settings({name: values[name] for name in SETTINGS} | {"strategy": strategy})  # raises on a bad value
 
 
 TRAIN_RECIPES = sorted((Path(__file__).resolve().parents[2] / "recipes" / "compare").glob("*.yaml"))
@@ -286,7 +286,7 @@ TRAIN_RECIPES = sorted((Path(__file__).resolve().parents[2] / "recipes" / "compa
 def test_every_shipped_training_recipe_is_a_valid_stage_config(recipe, tmp_path):
     import dataclasses
 
-    from minos.cli.common import read_recipe
+    from minos.core.options import read_recipe
     from minos.training.reward import RewardConfig
 
     values = read_recipe(recipe, {f.name for f in dataclasses.fields(RewardConfig)})
