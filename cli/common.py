@@ -38,10 +38,9 @@ def declared_options(*names: str):
     return lambda command: with_options(command, typer_options(options(names)))
 
 
-GENERATOR_SPECS = ("generator", "model", "endpoint", "api_key", "template")  # what builds a generator: `generator_from`
-VERIFIER_SPECS = ("verifier", "api_key", "critic_samples")  # what builds a verifier: `verifier_from`
+GENERATOR_SPECS = ("generator", "model", "endpoint", "api_key", "template")  # what `build_generator` reads
 generator_options = declared_options(*GENERATOR_SPECS)
-verifier_options = declared_options(*VERIFIER_SPECS)
+verifier_options = declared_options("verifier", "api_key", "critic_samples")  # what `build_verifier` reads
 
 
 def solver_options(command):
@@ -101,16 +100,14 @@ def generator_from(options: dict):
 
 
 def verifier_from(options: dict):
-    """The verifier the options `verifier_options` added name (`none`: every step scores 1); a bad spec or a
-    missing file is a usage error."""
-    from minos.solver.assemble import resolve
-    from minos.verifier import load_verifier
+    """The verifier the options `verifier_options` added name (`none`: every step scores 1); a mistake is a
+    usage error."""
+    from minos.solver.assemble import build_verifier
 
-    values = resolve(options)
     _quiet_loading()
     try:
-        return load_verifier(values["verifier"], api_key=values["api_key"], critic_samples=values["critic_samples"])
-    except (ValueError, OSError) as exc:
+        return build_verifier(options)
+    except ValueError as exc:
         usage_error(exc)
 
 

@@ -24,6 +24,7 @@ _WHERE = {
     "build": "minos.solver.assemble",
     "build_configs": "minos.solver.assemble",
     "build_generator": "minos.solver.assemble",
+    "build_verifier": "minos.solver.assemble",
     "asolve": "minos.solver.graph",
     "build_graph": "minos.solver.graph",
     "compile_graph": "minos.solver.graph",

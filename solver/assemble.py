@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from minos.generators.base import Generator
     from minos.verifier.base import Verifier
 
-__all__ = ["Specs", "build", "build_configs", "build_generator", "options", "resolve"]
+__all__ = ["Specs", "build", "build_configs", "build_generator", "build_verifier", "options", "resolve"]
 
 VERIFIER_HELP = (
     "default (the shipped PRM with the symbolic checker's verdicts, calibrated: scores are chances that a step is "
@@ -122,15 +122,25 @@ def build_configs(options: Mapping[str, object] = {}, *, recipe: str | Path | No
     return {s: SolverConfig(generator=generator, verifier=verifier, template=template, strategy=s, **settings) for s in strategies}
 
 
-def build_generator(options: Mapping[str, object] = {}, *, recipe: str | Path | None = None):
+def build_generator(options: Mapping[str, object] = {}, /, *, recipe: str | Path | None = None, **given):
     """(generator, prompt template) from the generator's options (the other specs are not read; settings given
     are checked), checked before it loads: what writes text outside a solve (`minos data sample`, `rollout`)."""
-    values = resolve(options, recipe=recipe)
+    values = resolve({**options, **given}, recipe=recipe)
     specs = _specs(values)
     check_settings({name: values[name] for name in SETTINGS})
     _generator_loader(specs)
     template = _template(specs.template)
     return _load_generator(specs), template
+
+
+def build_verifier(options: Mapping[str, object] = {}, /, *, recipe: str | Path | None = None, **given) -> Verifier:
+    """The verifier from the verifier's options (`verifier`, `api_key`, `critic_samples`), checked before it
+    loads (`none`: every step scores 1): what scores outside a solve (`minos eval`)."""
+    values = resolve({**options, **given}, recipe=recipe)
+    load = _verifier_loader(_specs(values))
+    if load is None:
+        from minos.verifier.base import NullVerifier as load
+    return _loaded(load)
 
 
 def _specs(values: Mapping[str, object]) -> Specs:

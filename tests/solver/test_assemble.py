@@ -94,3 +94,17 @@ def test_the_options_are_the_specs_then_the_settings():
     by_name = {o.name: o for o in declared}
     assert by_name["n"].flags == ("--n", "-n") and by_name["verifier"].flags == ("--verifier",)  # -v is --verbose
     assert by_name["max_tokens"].default == SolverConfig.max_tokens and by_name["n"].bounds == (("min", 1),)
+
+
+def test_a_verifier_or_generator_alone():
+    from minos.solver import build_generator, build_verifier
+    from minos.verifier.base import NullVerifier
+
+    assert isinstance(build_verifier(verifier="none"), NullVerifier)
+    assert build_verifier(verifier="symbolic").name == "symbolic"
+    with pytest.raises(ValueError, match="critic_samples must be at least 1"):
+        build_verifier(verifier="symbolic", critic_samples=0)
+    generator = ScriptedGenerator([RIGHT])
+    assert build_generator(generator=generator, template="fewshot")[0] is generator
+    with pytest.raises(ValueError, match="max_tokens must be at least 1"):
+        build_generator(generator=generator, max_tokens=0)
