@@ -477,3 +477,30 @@ def test_minos_solve_exits_promptly_with_its_answer_and_exit_code():
 def test_train_options_out_of_bounds_are_refused_before_loading(option, value, tmp_path):
     result = runner.invoke(app, ["train", "prm", str(tmp_path / "none.jsonl"), "-o", str(tmp_path / "x"), option, value])
     assert result.exit_code == 2 and option in result.output
+
+
+@pytest.mark.parametrize(("command", "stage"), [("sft", "SFTArguments"), ("prm", "RewardArguments")])
+def test_train_options_come_from_the_stage_arguments(command, stage):
+    import dataclasses
+
+    import minos.training.settings as settings
+
+    help_text = runner.invoke(app, ["train", command, "--help"], env={"COLUMNS": "400"}).stdout
+    for f in dataclasses.fields(getattr(settings, stage)):
+        if f.name != "mode":  # the command's name is the mode
+            flag = (f.metadata.get("flags") or (f"--{f.name.replace('_', '-')}",))[0]
+            assert flag in help_text and f.metadata["help"] in help_text, f.name
+
+
+def test_every_command_takes_one_verifier_option_with_one_default():
+    """--verifier is declared once: no command re-declares it with a default of its own, and -v is --verbose."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    paths = [("solve",), ("batch", "run"), ("serve",), ("eval", "processbench"), ("eval", "threshold"), ("eval", "rerank")]
+    for path in paths:
+        command = group
+        for name in path:
+            command = command.commands[name]
+        (option,) = [p for p in command.params if "--verifier" in p.opts]
+        assert option.opts == ["--verifier"] and option.default is None and "(default: default)" in option.help, path
