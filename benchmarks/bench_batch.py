@@ -48,12 +48,12 @@ def _child(input: str, output: str, whole: bool) -> None:
     import resource
 
     from minos.core.data import iter_problems, load_problems
-    from minos.solver import SolverConfig
+    from minos.solver import build
     from minos.solver.batch import run_batch
     from rich.console import Console
 
     problems = load_problems(input) if whole else iter_problems(input)
-    config = SolverConfig(generator=_Instant(), verifier=None, strategy="greedy", n=1, max_tokens=16)
+    config = build(generator=_Instant(), verifier="none", strategy="greedy", n=1, max_tokens=16)
     started = time.perf_counter()
     asyncio.run(run_batch(problems, {"greedy": config}, Path(output), resume=False, concurrency=64, console=Console(file=io.StringIO())))
     seconds = time.perf_counter() - started
@@ -89,9 +89,9 @@ class _Constant(BaseVerifier):
 def _per_problem(n: int, verifier, problems: int) -> float:
     import asyncio
 
-    from minos.solver import SolverConfig, asolve
+    from minos.solver import asolve, build
 
-    config = SolverConfig(generator=_Varied(), verifier=verifier, strategy="weighted_vote", n=n, max_tokens=64)
+    config = build(generator=_Varied(), verifier=verifier, strategy="weighted_vote", n=n, max_tokens=64)
     asyncio.run(asolve("What is half of one?", config, reference="0.5"))  # warm-up: the grading worker starts
     started = time.perf_counter()
     for i in range(problems):
@@ -100,11 +100,9 @@ def _per_problem(n: int, verifier, problems: int) -> float:
 
 
 def main(quick: bool = False) -> None:
-    from minos.verifier import load_verifier
-
     rows = []
     for n in (16, 256):
-        for name, verifier in (("constant scores", _Constant()), ("symbolic", load_verifier("symbolic"))):
+        for name, verifier in (("constant scores", _Constant()), ("symbolic", "symbolic")):
             rows.append([n, name, _per_problem(n, verifier, 3 if quick else 10)])
     print_table("client-side seconds per problem (instant generator, weighted_vote; goal at n=256: under 0.5 s)",
                 ["n", "verifier", "seconds per problem"], rows)

@@ -92,8 +92,7 @@ def _solve(quick: bool) -> list[list]:
     from minos.core.data import load_problems
     from minos.generators.llamacpp_local import LlamaCppGenerator
     from minos.generators.transformers_local import TransformersGenerator
-    from minos.solver import SolverConfig, asolve
-    from minos.verifier import load_verifier
+    from minos.solver import asolve, build
 
     from tests.conftest import SHARED_DATA
 
@@ -103,7 +102,7 @@ def _solve(quick: bool) -> list[list]:
         return [["(../shared/data/gsm8k/test.jsonl absent)", "", "", "", ""]]
     rows = []
     for name, make in (("transformers", TransformersGenerator), ("llama.cpp", LlamaCppGenerator)):
-        config = SolverConfig(generator=make(), verifier=load_verifier("symbolic"), strategy="weighted_vote", n=4, max_tokens=256)
+        config = build(generator=make(), verifier="symbolic", strategy="weighted_vote", n=4, max_tokens=256)
         started, right, tokens = time.perf_counter(), 0, 0
         for p in problems:
             result = asyncio.run(asolve(p.question, config, reference=p.reference))

@@ -59,7 +59,7 @@ def _covered(intervals: list[tuple[float, float]]) -> float:
 
 def _overhead(url: str, quick: bool) -> list[list]:
     from minos.generators.openai_http import OpenAIGenerator
-    from minos.solver import SolverConfig, asolve
+    from minos.solver import asolve, build
     from minos.verifier import load_verifier
 
     question = "Natalia sold clips to 48 of her friends in April, and then she sold half as many clips in May. How many clips did Natalia sell altogether in April and May?"
@@ -71,9 +71,8 @@ def _overhead(url: str, quick: bool) -> list[list]:
     for strategy, settings in cases:
         intervals: list = []
         generator = _TimedGenerator(OpenAIGenerator(url, "gemma"), intervals)
-        config = SolverConfig(
-            generator=generator, verifier=_TimedVerifier(load_verifier("symbolic"), intervals), strategy=strategy, seed=0, **settings
-        )
+        config = build(generator=generator, verifier=_TimedVerifier(load_verifier("symbolic"), intervals), strategy=strategy, seed=0,
+                       **settings)
         for label, repeats in (("first solve", 1), ("next solves", 1 if quick else 3)):
             intervals.clear()
             started = time.perf_counter()
@@ -98,12 +97,11 @@ class _Instant(BaseGenerator):
 
 
 def _fixed_cost(quick: bool) -> list[list]:
-    from minos.solver import SolverConfig, asolve
-    from minos.verifier import load_verifier
+    from minos.solver import asolve, build
 
     rows = []
     for strategy, settings in (("weighted_vote", dict(n=4)), ("beam_search", dict(n=2, beam_width=2, max_steps=4))):
-        config = SolverConfig(generator=_Instant(), verifier=load_verifier("symbolic"), strategy=strategy, **settings)
+        config = build(generator=_Instant(), verifier="symbolic", strategy=strategy, **settings)
         asyncio.run(asolve("How many clips?", config))
         repeats = 5 if quick else 30
         started = time.perf_counter()
@@ -118,7 +116,7 @@ def _batch(url: str, quick: bool) -> list[list]:
     from minos.core.types import Problem
     from minos.generators import FewShotTemplate
     from minos.generators.openai_http import OpenAIGenerator
-    from minos.solver import SolverConfig
+    from minos.solver import build
     from minos.solver.batch import run_batch
     from rich.console import Console
 
@@ -130,7 +128,8 @@ def _batch(url: str, quick: bool) -> list[list]:
     prompts = [template.render(p.question) for p in problems]
 
     def minos(concurrency: int, problems=problems) -> tuple[float, int]:
-        config = SolverConfig(generator=OpenAIGenerator(url, "gemma", max_concurrency=concurrency), strategy="greedy", max_tokens=64)
+        config = build(generator=OpenAIGenerator(url, "gemma", max_concurrency=concurrency), verifier="none", strategy="greedy",
+                       max_tokens=64)
         out = Path(tempfile.mkdtemp(prefix="minos-bench-")) / "out.jsonl"
         started = time.perf_counter()
         asyncio.run(run_batch(problems, {"greedy": config}, out, resume=False, concurrency=concurrency, console=Console(file=io.StringIO())))
@@ -156,7 +155,7 @@ _BREAKDOWN = """
 import json, sys, time
 t0 = time.perf_counter()
 import torch, transformers  # noqa: F401 - what a solve with the default verifier imports
-from minos.solver import SolverConfig, solve
+from minos.solver import build
 from minos.generators import load_generator
 from minos.verifier import load_verifier
 t1 = time.perf_counter()
@@ -170,7 +169,7 @@ seconds = {"generator": 0.0, "verifier": 0.0}
 def note(event):
     seconds["generator"] += event.get("generator_seconds", 0.0)
     seconds["verifier"] += event.get("verifier_seconds", 0.0)
-config = SolverConfig(generator=generator, verifier=verifier, n=4)
+config = build(generator=generator, verifier=verifier, n=4)
 result = wait_for(asolve(sys.argv[1], config, on_event=note))
 t4 = time.perf_counter()
 print(json.dumps({"imports": t1 - t0, "generator load": t2 - t1, "verifier load": t3 - t2,

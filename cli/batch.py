@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from minos.cli.common import build_configs, fail, solver_options
+from minos.cli.common import configs_from, fail, solver_options
 from typer.core import TyperGroup
 
 
@@ -59,7 +59,7 @@ def batch(
         fail(str(exc), 2)
     problems = itertools.islice(problems, limit) if limit is not None else problems
     share = _shard(shard) if shard is not None else None
-    configs = build_configs(options, several=True)
+    configs = configs_from(options, several=True)
     strategies = list(configs)
     from minos.solver.batch import BatchStopped, Tally, run_batch
 

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from minos.cli.common import ApiKeyOpt, build_generator, fail, generator_options
+from minos.cli.common import GENERATOR_SPECS, declared_options, fail, generator_from, generator_options
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -78,14 +78,15 @@ def convert(
 
 
 @app.command()
+@declared_options("api_key")
 def critique(
     input: Annotated[Path, typer.Argument(help="step-labelled file (any format load_labelled reads)")],
     output: Annotated[Path, typer.Option("--output", "-o", help="JSONL of rows whose critique agrees with the labels")],
     base_url: Annotated[str, typer.Option(help="OpenAI-compatible server of the critic model")],
     model: Annotated[str, typer.Option(help="critic model name")],
-    api_key: ApiKeyOpt = None,
     concurrency: Annotated[int, typer.Option(min=1)] = 16,
     resume: Annotated[bool, typer.Option(help="skip rows already in OUTPUT")] = False,
+    **options,
 ) -> None:
     """Ask a critic LLM, given the step labels, for step-by-step critiques; keep those that agree."""
     import asyncio
@@ -99,7 +100,7 @@ def critique(
         rows = load_labelled(input)
     except (ValueError, DataError) as exc:
         fail(str(exc).splitlines()[0], 2)
-    kept, asked, failures = asyncio.run(run_critiques(rows, output, base_url, model, api_key, concurrency, resume))
+    kept, asked, failures = asyncio.run(run_critiques(rows, output, base_url, model, options["api_key"], concurrency, resume))
     for failure in failures:
         print(f"failed {failure}")
     rate = kept / asked if asked else 0.0
@@ -109,15 +110,12 @@ def critique(
 
 
 @app.command()
-@generator_options
+@declared_options(*GENERATOR_SPECS, "max_tokens", "temperature", "seed")
 def sample(
     input: Annotated[Path, typer.Argument(help="problems with reference answers (GSM8K, MATH, any JSONL/CSV/...)")],
     output: Annotated[Path, typer.Option("--output", "-o", help="step-labelled JSONL (minos rows)")],
     n: Annotated[int, typer.Option("--n", "-n", min=1, help="solutions per problem")] = 4,
     limit: Annotated[int | None, typer.Option(help="only the first N problems")] = None,
-    max_tokens: Annotated[int, typer.Option(min=1)] = 256,
-    temperature: Annotated[float, typer.Option(min=0.0)] = 0.8,
-    seed: Annotated[int, typer.Option()] = 0,
     **options,
 ) -> None:
     """Solutions written by the generator, labelled by their final answer (ORM-ready; `minos data rollout`
@@ -134,9 +132,12 @@ def sample(
         fail(str(exc).splitlines()[0], 2)
     for error in errors:
         print(f"skipped {error}")
-    gen, template = build_generator(options)
-    rows = asyncio.run(sample_solutions(problems, gen, template, n=n, max_tokens=max_tokens,
-                                        temperature=temperature, seed=seed))
+    from minos.solver.assemble import resolve
+
+    gen, template = generator_from(options)  # the sampling settings are checked there too
+    values = resolve(options)
+    rows = asyncio.run(sample_solutions(problems, gen, template, n=n, max_tokens=values["max_tokens"],
+                                        temperature=values["temperature"], seed=values["seed"]))
     write_jsonl_atomic(output, [r.to_dict() for r in rows])
     right = sum(r.outcome for r in rows)
     print(f"{len(rows)} solutions of {len(problems)} problems ({right} right, {len(rows) - right} wrong; "
@@ -150,7 +151,8 @@ def rollout(
     output: Annotated[Path, typer.Option("--output", "-o")],
     k: Annotated[int, typer.Option(min=1, help="completions per step")] = 8,
     soft: Annotated[bool, typer.Option(help="soft labels (fraction reaching the answer) instead of hard")] = False,
-    max_tokens: Annotated[int, typer.Option(min=1)] = 256,
+    max_tokens: Annotated[int, typer.Option(min=1, help="most new tokens of one completion from a step (under a whole "
+                                          "solution's --max-tokens: it finishes a solution already begun)")] = 256,
     reference_from: Annotated[Path | None, typer.Option(help="problems file giving reference answers by question")] = None,
     **options,
 ) -> None:
@@ -166,7 +168,7 @@ def rollout(
         references = {p.question: p.reference for p in load_problems(reference_from)} if reference_from else {}
     except DataError as exc:
         fail(str(exc), 2)
-    gen, template = build_generator(options)
+    gen, template = generator_from(options)
 
     async def run():
         out = []

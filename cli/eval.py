@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from minos.cli.common import ApiKeyOpt, CriticSamplesOpt, VerifierOpt, build_verifier, fail
+from minos.cli.common import fail, verifier_from, verifier_options
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -37,6 +37,13 @@ def _print(figures: dict, as_json: bool, title: str) -> None:
     Console().print(table)
 
 
+def _exists(*files: Path) -> None:
+    """An input file checked before the verifier loads (a minute on a first run)."""
+    for file in files:
+        if not file.is_file():
+            fail(f"{file}: no such file", 2)
+
+
 def _evaluate(evaluate, file: Path, verifier, as_json: bool, title: str, **options) -> None:
     from minos.core.data import DataError
 
@@ -48,20 +55,19 @@ def _evaluate(evaluate, file: Path, verifier, as_json: bool, title: str, **optio
 
 
 @app.command()
+@verifier_options
 def processbench(
     file: Annotated[Path, typer.Argument(help="ProcessBench JSON (or any step-labelled file)")],
-    verifier: VerifierOpt = "symbolic",
     threshold: Annotated[
         float | None, typer.Option(help="a step under this is an error [default: the verifier's own dev-split threshold, else 0.5]")
     ] = None,
     sweep: Annotated[bool, typer.Option(help="report the best F1 over thresholds 0.05..0.95 (tuned on this data: an upper bound)")] = False,
     per_source: Annotated[bool, typer.Option("--by-source", help="figures for each source in the file (its rows' `source`), then all")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
-    api_key: ApiKeyOpt = None,
-    critic_samples: CriticSamplesOpt = 8,
     html: Annotated[Path | None, typer.Option(
         help="also write a self-contained HTML page: per solution the labelled first wrong step against the first flag, "
         "the score distributions and the calibration curve")] = None,
+    **options,
 ) -> None:
     """ProcessBench: predict the earliest wrong step (or -1); accuracy on erroneous / correct samples, F1, and
     the AUROC of the step scores (a right step above a first wrong one)."""
@@ -80,18 +86,18 @@ def processbench(
 
             processbench_report(samples, scores, used, html, title=f"ProcessBench: {file.name}",
                                 figures=figures.get("all", figures))
-    _evaluate(evaluate_processbench, file, build_verifier(verifier, api_key=api_key, critic_samples=critic_samples), as_json, f"ProcessBench: {file.name}", threshold=threshold, sweep=sweep,
-              per_source=per_source, on_scores=on_scores)
+    _exists(file)
+    _evaluate(evaluate_processbench, file, verifier_from(options), as_json, f"ProcessBench: {file.name}", threshold=threshold,
+              sweep=sweep, per_source=per_source, on_scores=on_scores)
 
 
 @app.command()
+@verifier_options
 def threshold(
     files: Annotated[list[Path], typer.Argument(help="DEV split(s): step-labelled, disjoint from training and from test")],
-    verifier: VerifierOpt = "default",
     write: Annotated[bool, typer.Option(help="store it in the checkpoint's minos_verifier.json")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
-    api_key: ApiKeyOpt = None,
-    critic_samples: CriticSamplesOpt = 8,
+    **options,
 ) -> None:
     """Choose a verifier's threshold on dev data (best ProcessBench F1; with several files, best mean F1 over
     them, so e.g. GSM8K-style and MATH-style rows both count) and optionally store it with the checkpoint,
@@ -103,10 +109,11 @@ def threshold(
     from minos.verifier.neural import NeuralVerifier
     from minos.verifier.symbolic import HybridVerifier
 
-    chosen = build_verifier(verifier, api_key=api_key, critic_samples=critic_samples)
+    _exists(*files)
+    chosen = verifier_from(options)
     neural = chosen.neural if isinstance(chosen, HybridVerifier) else chosen
     if write and not isinstance(neural, NeuralVerifier):
-        fail(f"--write needs a checkpoint verifier (prm:DIR or hybrid:DIR), not {verifier!r}", 2)
+        fail(f"--write needs a checkpoint verifier (prm:DIR or hybrid:DIR), not {chosen.name!r}", 2)
     try:
         sets = [load_labelled(file) for file in files]
     except DataError as exc:
@@ -120,18 +127,18 @@ def threshold(
 
 
 @app.command()
+@verifier_options
 def rerank(
     file: Annotated[Path, typer.Argument(help='JSONL: {"question", "answer", "candidates": [{"solution"}]}')],
-    verifier: VerifierOpt = "symbolic",
     as_json: Annotated[bool, typer.Option("--json", help="print the figures as one JSON object")] = False,
-    api_key: ApiKeyOpt = None,
-    critic_samples: CriticSamplesOpt = 8,
+    **options,
 ) -> None:
     """Rerank recorded candidates: every sample strategy (greedy = the first, self_consistency = majority),
     best-of-N and weighted vote under each vote weight, and the oracle."""
     from minos.solver.rerank import evaluate_rerank
 
-    _evaluate(evaluate_rerank, file, build_verifier(verifier, api_key=api_key, critic_samples=critic_samples), as_json, f"rerank: {file.name}")
+    _exists(file)
+    _evaluate(evaluate_rerank, file, verifier_from(options), as_json, f"rerank: {file.name}")
 
 
 @app.command()

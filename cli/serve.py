@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from minos.cli.common import build_configs, fail, solver_options, with_options
+from minos.cli.common import configs_from, fail, solver_options, typer_options, usage_error, with_options
 
 app = typer.Typer()
 
@@ -15,18 +15,12 @@ _ENV = {"serve_api_key": "MINOS_SERVE_API_KEY"}  # a secret is better kept out o
 def _serve_options(command):
     """One option per `ServeConfig` field (`--serve-api-key`, `--max-concurrent-solves`, `--max-queue`):
     minos serve's own, beside the solver's."""
-    import dataclasses
-    import typing
-
+    from minos.core.options import declared
     from minos.solver.config import ServeConfig
 
-    hints = typing.get_type_hints(ServeConfig)
-    added = []
-    for f in dataclasses.fields(ServeConfig):
-        help = f.metadata["help"] if f.default is None else f"{f.metadata['help']} (default: {f.default})"
-        option = typer.Option(f"--{f.name.replace('_', '-')}", help=help, envvar=_ENV.get(f.name), show_envvar=f.name in _ENV,
-                              show_default=False)
-        added.append((f.name, hints[f.name] | None, option))
+    added = typer_options(declared(ServeConfig))
+    for name, _, option in added:
+        option.envvar, option.show_envvar = _ENV.get(name), name in _ENV
     return with_options(command, added)
 
 
@@ -44,16 +38,17 @@ def serve(
     import dataclasses
     import importlib.util
 
+    from minos.core.options import declared
     from minos.solver.config import ServeConfig
 
     if any(importlib.util.find_spec(m) is None for m in ("fastapi", "uvicorn", "prometheus_client")):
         fail("minos serve needs FastAPI, uvicorn and prometheus-client: pip install 'minos[serve]'", 2)
-    own = {f.name for f in dataclasses.fields(ServeConfig)}
+    own = {f.name: options.pop(f.name) for f in dataclasses.fields(ServeConfig)}
     try:  # checked before any model loads
-        limits = ServeConfig(**{k: options.pop(k) for k in own if options.get(k) is not None})
+        limits = ServeConfig(**{k: v for k, v in own.items() if v is not None})
     except ValueError as exc:
-        fail(f"--{str(exc).replace('_', '-')}", 2)  # the messages open with the field's name
-    (config,) = build_configs(options).values()
+        usage_error(exc, declared(ServeConfig))
+    (config,) = configs_from(options).values()
     from minos.solver.server import create_app, run
 
     auth = "a bearer key required" if limits.serve_api_key else "no authentication"

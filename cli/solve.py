@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from minos.cli.common import build_configs, fail, solver_options
+from minos.cli.common import configs_from, fail, solver_options
 
 app = typer.Typer()
 SHOW = ("best", "all", "none")
@@ -43,7 +43,7 @@ def solve(
         from minos.cli.report import check_report_options
 
         check_report_options(html)
-    (config,) = build_configs(options).values()
+    (config,) = configs_from(options).values()
     console = Console(stderr=True, quiet=as_json)
     try:
         result = asyncio.run(_run(problem, reference, config, console))

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from minos.cli.common import fail, with_options
+from minos.cli.common import fail, typer_options, usage_error, with_options
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -18,66 +18,56 @@ DataArg = Annotated[
 ]
 OutputOpt = Annotated[Path | None, typer.Option("--output-dir", "-o", help="checkpoints and the final model")]
 
-# The options both stages take, each named after its stage-config field (the same key in a --config YAML);
-# any other field (warmup_ratio, lr_scheduler_type, report_to, deepspeed, ...) comes through --config.
-# field: (type, flags, help)
-STAGE_OPTIONS: dict[str, tuple[type, tuple[str, ...], str]] = {
-    "model_name_or_path": (str, ("--model", "-m"), "causal LM (or stage-1 LoRA folder) to start from"),
-    "output_dir": (Path, ("--output-dir", "-o"), "checkpoints and the final model"),
-    "num_train_epochs": (float, ("--num-train-epochs",), "passes over the data (Math-Minos: 3 in stage 1, 1 in stage 2)"),
-    "learning_rate": (float, ("--learning-rate",), "peak learning rate (Math-Minos stage 1: 5e-6)"),
-    "per_device_train_batch_size": (int, ("--per-device-train-batch-size",), "per-device batch size (default 4)"),
-    "gradient_accumulation_steps": (int, ("--gradient-accumulation-steps",), "global batch = batch x devices x this"),
-    "max_length": (int, ("--max-length",), "tokens per example (Math-Minos: 1024 in stage 1, 512 in stage 2)"),
-    "lora_rank": (int, ("--lora-rank",), "LoRA rank on every linear layer (0 trains every weight)"),
-    "train_layers": (int, ("--train-layers",), "partial unfreezing: train only the top N blocks and the final norm "
-                     "(0: a linear head on frozen features)"),
-    "save_steps": (int, ("--save-steps",), "checkpoint (and evaluate) every N optimizer steps (default 500)"),
-    "seed": (int, ("--seed",), "data order and initialisation"),
-    "bf16": (bool, ("--bf16/--no-bf16",), "bfloat16 mixed precision (GPUs; CPUs with AVX-512 BF16 too, with use_cpu)"),
-    "resume": (bool, ("--resume/--no-resume",), "go on from the last complete checkpoint-N in the output folder"),
-}
-REWARD_OPTIONS: dict[str, tuple[type, tuple[str, ...], str]] = {
-    "eval_fraction": (float, ("--eval-fraction",), "held-out share for step F1 / outcome accuracy (default 0.1)"),
-    "step_tag": (str, ("--step-tag",), "the tag after each step (must stay one token; default ' ки')"),
-    "good_token": (str, ("--good-token",), "label token read as 'step is right' (default +)"),
-    "bad_token": (str, ("--bad-token",), "label token read as 'step is wrong' (default -)"),
-}
-# what the command line refuses at once, before any model loads
-BOUNDS = {
-    "per_device_train_batch_size": {"min": 1}, "gradient_accumulation_steps": {"min": 1}, "save_steps": {"min": 1},
-    "lora_rank": {"min": 0}, "train_layers": {"min": 0}, "eval_fraction": {"min": 0.0, "max": 0.5},
-}
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", help="YAML of any stage-config field (every TrainingArguments one too: warmup_ratio, "
     "lr_scheduler_type, report_to, gradient_checkpointing, deepspeed, ...); options given here win")]
 LimitOpt = Annotated[int | None, typer.Option(help="use only the first N rows")]
 
 
-def stage_options(*tables):
-    """Give a command one option per field of `tables`, all defaulting to None ("not given"), received in
-    `**fields` (the same mechanism as the solver's options: `minos.cli.common.with_options`)."""
-    return lambda command: with_options(command, [
-        (name, kind | None, typer.Option(*flags, help=help, show_default=False, **BOUNDS.get(name, {})))
-        for table in tables for name, (kind, flags, help) in table.items()
-    ])
+def _arguments(stage: str):
+    """The light dataclass that declares a stage's options (`minos.training.settings`: help, defaults and
+    bounds there), read at `minos --help` without importing the Trainer."""
+    from minos.training.settings import RewardArguments, SFTArguments
+
+    return {"sft": SFTArguments, "reward": RewardArguments}[stage]
 
 
-def _stage_config(kind, fields: dict, recipe: Path | None, **fixed):
-    """The stage config: its defaults, then the recipe, then the options given on the command line."""
+def stage_options(stage: str):
+    """Give a command one option per field its stage declares (the mode is the command's name, not an option),
+    all defaulting to None ("not given"), received in `**fields`; any other field (warmup_ratio,
+    lr_scheduler_type, report_to, deepspeed, ...) comes through --config."""
+    from minos.core.options import declared
+
+    return lambda command: with_options(command, typer_options(declared(_arguments(stage), skip=("mode",))))
+
+
+def _stage_config(stage: str, fields: dict, recipe: Path | None, **fixed):
+    """The stage config: its defaults, then the recipe, then the options given on the command line; the
+    declared bounds are checked before the Trainer is imported."""
     import dataclasses
 
-    from minos.cli.common import read_recipe
+    from minos.core.options import check_bounds, declared, read_recipe
 
-    values = read_recipe(recipe, {f.name for f in dataclasses.fields(kind)}) if recipe else {}
-    values |= {k: str(v) if isinstance(v, Path) else v for k, v in fields.items() if v is not None}
-    values |= fixed
+    arguments = _arguments(stage)
+    values = {k: str(v) if isinstance(v, Path) else v for k, v in fields.items() if v is not None}
+    try:
+        check_bounds(arguments, values)
+    except ValueError as exc:
+        usage_error(exc, declared(arguments))
+    if stage == "sft":
+        from minos.training.sft import CritiqueSFTConfig as kind
+    else:
+        from minos.training.reward import RewardConfig as kind
+    try:
+        values = (read_recipe(recipe, {f.name for f in dataclasses.fields(kind)}) if recipe else {}) | values | fixed
+    except ValueError as exc:
+        usage_error(exc)
     if not values.get("output_dir"):
         fail("--output-dir (or output_dir in --config) is required", 2)
     try:
         return kind(**values)
     except (TypeError, ValueError) as exc:
-        fail(str(exc).splitlines()[0], 2)
+        usage_error(exc, declared(arguments))
 
 
 def _rows(files: list[Path], limit: int | None):
@@ -99,12 +89,12 @@ def _rows(files: list[Path], limit: int | None):
 
 
 @app.command()
-@stage_options(STAGE_OPTIONS)
+@stage_options("sft")
 def sft(data: DataArg, config: ConfigOpt = None, limit: LimitOpt = None, **fields) -> None:
     """Stage 1: supervised fine-tuning on step-by-step critiques (loss on the critique only)."""
-    from minos.training.sft import CritiqueSFTConfig, train_sft
+    from minos.training.sft import train_sft
 
-    stage = _stage_config(CritiqueSFTConfig, fields, config)
+    stage = _stage_config("sft", fields, config)
     try:
         trainer = train_sft(_rows(data, limit), stage)
     except ValueError as exc:
@@ -117,12 +107,12 @@ def sft(data: DataArg, config: ConfigOpt = None, limit: LimitOpt = None, **field
 # One body, two commands: the command name is the mode.
 @app.command("orm", help="Stage 2, ORM: the tag loss at the final tag only, on whether the final answer is right.")
 @app.command("prm", help="Stage 2, PRM: loss at every step tag over the good/bad label tokens (soft labels allowed).")
-@stage_options(STAGE_OPTIONS, REWARD_OPTIONS)
+@stage_options("reward")
 def reward(ctx: typer.Context, data: DataArg, config: ConfigOpt = None, limit: LimitOpt = None, **fields) -> None:
-    from minos.training.reward import RewardConfig, train_reward
+    from minos.training.reward import train_reward
 
     mode = ctx.info_name
-    stage = _stage_config(RewardConfig, fields, config, mode=mode)
+    stage = _stage_config("reward", fields, config, mode=mode)
     try:
         trainer, metrics = train_reward(_rows(data, limit), stage)
     except ValueError as exc:

@@ -33,25 +33,33 @@ __all__ = [
 ]
 
 
-def load_generator(spec: str = "default", *, model: str | None = None, api_key: str | None = None, **kwargs) -> Generator:
+def load_generator(spec: str = "default", *, model: str | None = None, api_key: str | None = None, endpoint: str = "auto",
+                   **kwargs) -> Generator:
     """Build the generator a spec string names (see the module doc)."""
-    return generator_loader(spec, model=model, api_key=api_key, **kwargs)()
+    return generator_loader(spec, model=model, api_key=api_key, endpoint=endpoint, **kwargs)()
 
 
-def generator_loader(spec: str = "default", *, model: str | None = None, api_key: str | None = None, **kwargs) -> Callable[[], Generator]:
+def generator_loader(spec: str = "default", *, model: str | None = None, api_key: str | None = None, endpoint: str = "auto",
+                     **kwargs) -> Callable[[], Generator]:
     """Check a spec string and return what builds its generator: a bad spec (or a missing extra) is a
-    ValueError here, before any model loads or any heavy import."""
+    ValueError here, before any model loads or any heavy import. `model`, `api_key` (else $OPENAI_API_KEY,
+    read here and nowhere else) and `endpoint` (auto, completions or chat) are an http:// server's."""
     import importlib.util
 
     def built_by(module: str, name: str, *args, **more) -> Callable[[], Generator]:
         return lambda: getattr(importlib.import_module(f"minos.generators.{module}"), name)(*args, **more, **kwargs)
 
+    if endpoint not in ("auto", "completions", "chat"):
+        raise ValueError(f"unknown endpoint {endpoint!r}: use auto, completions or chat")
     if spec.startswith(("http://", "https://")):
         import os
 
         if not model:
             raise ValueError(f"generator {spec} needs a model name (--model)")
-        return built_by("openai_http", "OpenAIGenerator", spec, model, api_key=api_key or os.environ.get("OPENAI_API_KEY", "EMPTY"))
+        return built_by("openai_http", "OpenAIGenerator", spec, model, endpoint=endpoint,
+                        api_key=api_key or os.environ.get("OPENAI_API_KEY", "EMPTY"))
+    if endpoint != "auto":
+        raise ValueError(f"endpoint {endpoint} is for http:// generators, not {spec!r}")
     if spec == "default" or spec.startswith("llamacpp:"):
         if importlib.util.find_spec("llama_cpp") is not None:
             return built_by("llamacpp_local", "LlamaCppGenerator", None if spec == "default" else spec.removeprefix("llamacpp:"))

@@ -25,8 +25,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from minos.core.data import load_labelled
+from minos.solver import build_verifier
 from minos.solver.rerank import evaluate_rerank
-from minos.verifier import load_verifier
 from minos.verifier.base import BaseVerifier
 from minos.verifier.evaluate import (
     best_threshold,
@@ -108,7 +108,7 @@ def main() -> None:
 
     def neural():  # loaded on first need: a run whose scores are all cached never builds the model
         if not loaded:
-            loaded.append(load_verifier(args.verifier))
+            loaded.append(build_verifier(verifier=args.verifier))
         return loaded[0]
 
     for path in args.rerank:

@@ -34,11 +34,11 @@ from minos.solver.state import SolveInput, SolveOutput, SolveState
 from minos.solver.strategies import STRATEGIES, vote_on, voters
 
 
-def _event(kind: str, **data: Any) -> dict[str, list[dict[str, Any]]]:
-    """A progress event: streamed to `stream_mode="custom"` listeners and kept in the trace."""
-    event = {"event": kind, "time": time.time(), **data}
-    get_stream_writer()(event)
-    return {"trace": [event]}
+def _told(update: dict[str, Any], kind: str, **data: Any) -> dict[str, Any]:
+    """A node's state update, once its progress event is streamed to `stream_mode="custom"` listeners (the
+    CLI's progress, `on_event`); the events are not kept in the state, which nothing would read."""
+    get_stream_writer()({"event": kind, "time": time.time(), **data})
+    return update
 
 
 def _used(state: SolveState) -> int:
@@ -128,9 +128,8 @@ async def draw(state: SolveState, runtime: Runtime[SolverConfig]) -> dict[str, A
         for c in completions
     ]
     usage = sum((c.usage for c in completions), state.get("usage", Usage()))
-    return {"live": drawn, "usage": usage, "rounds": rounds + 1} | _event(
-        "sampled", round=rounds + 1, candidates=[c.to_dict() for c in drawn], generator_seconds=seconds
-    )
+    return _told({"live": drawn, "usage": usage, "rounds": rounds + 1},
+                 "sampled", round=rounds + 1, candidates=[c.to_dict() for c in drawn], generator_seconds=seconds)
 
 
 async def expand(state: SolveState, runtime: Runtime[SolverConfig]) -> dict[str, Any]:
@@ -179,9 +178,8 @@ async def expand(state: SolveState, runtime: Runtime[SolverConfig]) -> dict[str,
                 usage=live[i].usage + completion.usage,
             )
             usage = usage + completion.usage
-    return {"live": grown, "subtree": subtree, "usage": usage, "steps": step_no + 1} | _event(
-        "stepped", step=step_no + 1, branches=[c.to_dict() for c in grown], generator_seconds=seconds
-    )
+    return _told({"live": grown, "subtree": subtree, "usage": usage, "steps": step_no + 1},
+                 "stepped", step=step_no + 1, branches=[c.to_dict() for c in grown], generator_seconds=seconds)
 
 
 async def score(state: SolveState, runtime: Runtime[SolverConfig]) -> dict[str, Any]:
@@ -200,11 +198,8 @@ async def score(state: SolveState, runtime: Runtime[SolverConfig]) -> dict[str, 
     update: dict[str, Any] = {"live": live, "verifier_usage": spent}
     if STRATEGIES[config.strategy].mode == "sample":
         update = {"live": [], "done": state.get("done", []) + live, "verifier_usage": spent}
-    return update | _event(
-        "scored", scores=[list(c.step_scores) for c in live], solution_scores=[c.solution_score for c in live],
-        verifier_seconds=seconds,
-        first_errors=[None if c.critique is None else c.critique.first_error for c in live],
-    )
+    return _told(update, "scored", scores=[list(c.step_scores) for c in live], solution_scores=[c.solution_score for c in live],
+                 verifier_seconds=seconds, first_errors=[None if c.critique is None else c.critique.first_error for c in live])
 
 
 def prune(state: SolveState, runtime: Runtime[SolverConfig]) -> dict[str, Any]:
@@ -217,7 +212,7 @@ def prune(state: SolveState, runtime: Runtime[SolverConfig]) -> dict[str, Any]:
     chosen = STRATEGIES[config.strategy].survivors(last, [subtree[i] for i in open_ids], config.n, config.beam_width, config.threshold)
     kept = [open_ids[k] for k in chosen]
     update = {"live": [live[i] for i in kept], "done": done, "subtree": [subtree[i] for i in kept]}
-    return update | _event("pruned", kept=kept, pruned=[i for i in open_ids if i not in kept], finished=len(done))
+    return _told(update, "pruned", kept=kept, pruned=[i for i in open_ids if i not in kept], finished=len(done))
 
 
 def resample(state: SolveState, runtime: Runtime[SolverConfig]) -> dict[str, Any]:
@@ -226,16 +221,15 @@ def resample(state: SolveState, runtime: Runtime[SolverConfig]) -> dict[str, Any
     live = state["live"]
     slots = max(_total(config) - len(state.get("done", [])), 0)
     order, subtree = STRATEGIES[config.strategy].refill(len(live), state["subtree"], slots, config.beam_width)
-    return {"live": [live[k] for k in order], "subtree": subtree} | _event("resampled", branches=len(order))
+    return _told({"live": [live[k] for k in order], "subtree": subtree}, "resampled", branches=len(order))
 
 
 async def vote(state: SolveState, runtime: Runtime[SolverConfig]) -> dict[str, Any]:
     pool = voters(state.get("done", []) + state.get("live", []))
     classes = await asyncio.to_thread(answer_classes, [c.answer for c in pool])
     pick = vote_on(pool, runtime.context.strategy, runtime.context.aggregation, classes)
-    return {"answer": pick.answer, "support": pick.support} | _event(
-        "voted", answer=pick.answer, support=pick.support, voters=len(pool)
-    )
+    return _told({"answer": pick.answer, "support": pick.support},
+                 "voted", answer=pick.answer, support=pick.support, voters=len(pool))
 
 
 async def finish(state: SolveState, runtime: Runtime[SolverConfig]) -> dict[str, Any]:
@@ -254,7 +248,7 @@ async def finish(state: SolveState, runtime: Runtime[SolverConfig]) -> dict[str,
         verifier_usage=state.get("verifier_usage", Usage()),
         confidence=_confidence(runtime.context, state.get("support", 0.0)) if state.get("answer") is not None else None,
     )
-    return {"result": result} | _event("finished", answer=result.answer, correct=correct)
+    return _told({"result": result}, "finished", answer=result.answer, correct=correct)
 
 
 # -------------------------------------------------------------------------------------------- routers

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import operator
-from typing import Annotated, Any, TypedDict
+from typing import TypedDict
 
 from minos.core.types import Candidate, SolveResult, Usage
 
@@ -34,4 +33,3 @@ class SolveState(TypedDict, total=False):
     answer: str | None
     support: float
     result: SolveResult
-    trace: Annotated[list[dict[str, Any]], operator.add]

@@ -49,7 +49,7 @@ def test_readme_python_block_runs_as_a_plain_script(block, verifier, tmp_path):
     symbolic checker's worker must not re-run the script (a spawned multiprocessing child did: the
     top-level code ran twice and the pool broke), whichever verifier uses it."""
     with json_server(_arithmetic) as url:
-        script = block.replace("http://localhost:8000/v1", url).replace('load_verifier("symbolic")', f'load_verifier("{verifier}")')
+        script = block.replace("http://localhost:8000/v1", url).replace('verifier="symbolic"', f'verifier="{verifier}"')
         embedding = "graph" in block
         path = tmp_path / "embed.py"
         path.write_text('print("TOP-LEVEL")\n' + script + (_CHECKS if embedding else ""))

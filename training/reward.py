@@ -16,35 +16,22 @@ import torch
 from minos.core.models import load_tokenizer
 from minos.core.types import LabelledSolution
 from minos.training.real import until_first_error
-from minos.training.settings import ModelArguments, last_checkpoint, load_trainable
+from minos.training.settings import RewardArguments, last_checkpoint, load_trainable
 from minos.verifier.neural import accepts_logits_to_keep
 from minos.verifier.scheme import PRESETS, StepTagScheme
 from transformers import EvalPrediction, Trainer, TrainingArguments
 
 
 @dataclass
-class RewardConfig(ModelArguments, TrainingArguments):
+class RewardConfig(RewardArguments, TrainingArguments):
     """transformers' TrainingArguments with the Math-Minos stage-2 defaults (global batch 512 in the paper)."""
 
-    mode: str = field(default="prm", metadata={"help": "prm (every step tag) or orm (final tag only)"})
-    max_length: int = field(default=512, metadata={"help": "Math-Minos: 512 tokens"})
-    eval_fraction: float = field(default=0.1, metadata={"help": "held-out share for step F1 / outcome accuracy"})
-    bad_weight: float = field(default=1.0, metadata={
-        "help": "loss weight of a tag labelled wrong against 1 for a right one: real solutions cut at their first "
-        "error have about one wrong tag in ten, and a model that only learns that base rate sits at its entropy"})
-    step_tag: str = field(default=" ки", metadata={"help": "the tag after each step, read for its score (must stay one token)"})
-    good_token: str = field(default="+", metadata={"help": "label token read as 'step is right'"})
-    bad_token: str = field(default="-", metadata={"help": "label token read as 'step is wrong'"})
-    num_train_epochs: float = field(default=1.0, metadata={"help": "Math-Minos: 1 epoch"})
-    learning_rate: float = field(default=2e-6, metadata={"help": "peak learning rate"})
     eval_strategy: str = field(default="steps", metadata={"help": "held-out metrics at every save (the meta-eval curve)"})
     logging_steps: float = field(default=1, metadata={"help": "log the loss every N steps"})
     report_to: None | str | list[str] = field(default="none", metadata={"help": "wandb, tensorboard, ... or none"})
     remove_unused_columns: bool = field(default=False, metadata={"help": "the tag targets are not a model input"})
 
     def __post_init__(self) -> None:
-        if self.mode not in ("prm", "orm"):
-            raise ValueError(f"mode must be prm or orm, not {self.mode!r}")
         if self.eval_steps is None:
             self.eval_steps = self.save_steps
         super().__post_init__()

@@ -33,7 +33,7 @@ def label_by_answer(problem: Problem, text: str, generator: str = "") -> Labelle
     )
 
 
-async def sample_solutions(problems: list[Problem], generator, template, *, n: int = 4, max_tokens: int = 256,
+async def sample_solutions(problems: list[Problem], generator, template, *, n: int = 4, max_tokens: int = 512,
                            temperature: float = 0.8, seed: int = 0, concurrency: int = 4) -> list[LabelledSolution]:
     """n sampled solutions per problem, labelled by final answer (problems without a reference are skipped)."""
     from minos.generators.base import SamplingParams

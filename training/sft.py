@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from minos.core.models import load_tokenizer
 from minos.core.types import LabelledSolution
 from minos.training.real import with_critique
-from minos.training.settings import ModelArguments, last_checkpoint, load_trainable
+from minos.training.settings import SFTArguments, last_checkpoint, load_trainable
 from minos.verifier.critiques import stage1_prompt
 from trl import SFTConfig, SFTTrainer
 
@@ -20,16 +20,12 @@ def critique_prompt(row: LabelledSolution) -> str:
 
 
 @dataclass
-class CritiqueSFTConfig(ModelArguments, SFTConfig):
+class CritiqueSFTConfig(SFTArguments, SFTConfig):
     """trl's SFTConfig with the Math-Minos stage-1 defaults (global batch 256 on 8 GPUs in the paper)."""
 
-    num_train_epochs: float = field(default=3.0, metadata={"help": "Math-Minos: 3 epochs"})
-    learning_rate: float = field(default=5e-6, metadata={"help": "Math-Minos: 5e-6"})
-    max_length: int | None = field(default=1024, metadata={"help": "Math-Minos: 1024 tokens"})
     completion_only_loss: bool | None = field(default=True, metadata={"help": "loss on the critique only"})
     logging_steps: float = field(default=1, metadata={"help": "log the loss every N steps"})
     report_to: None | str | list[str] = field(default="none", metadata={"help": "wandb, tensorboard, ... or none"})
-    bf16: bool | None = field(default=False, metadata={"help": "bfloat16 mixed precision (GPUs)"})
 
 
 def train_sft(rows: list[LabelledSolution], config: CritiqueSFTConfig) -> SFTTrainer:

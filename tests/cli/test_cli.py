@@ -270,13 +270,13 @@ RECIPES = sorted((Path(__file__).resolve().parents[2] / "recipes" / "solve").glo
 
 @pytest.mark.parametrize("recipe", RECIPES, ids=[r.stem for r in RECIPES])
 def test_every_shipped_recipe_is_a_valid_config(recipe):
-    from minos.cli.common import _settings, resolve_options
-    from minos.solver import SolverConfig
+    from minos.solver.assemble import resolve
+    from minos.solver.config import SETTINGS, check_settings
 
-    values = resolve_options({"config": recipe})
-    for strategy in values["strategy"].split(","):
-        settings = {name: values[name] for name, _, _, _ in _settings() if name != "strategy"}
-        SolverConfig(generator=None, strategy=strategy, **settings)  # raises on a bad value
+    values = resolve(recipe=recipe)
+    strategies = values["strategy"] if isinstance(values["strategy"], list) else values["strategy"].split(",")
+    for strategy in strategies:
+        check_settings({name: values[name] for name in SETTINGS} | {"strategy": strategy})  # raises on a bad value
 
 
 TRAIN_RECIPES = sorted((Path(__file__).resolve().parents[2] / "recipes" / "compare").glob("*.yaml"))
@@ -286,7 +286,7 @@ TRAIN_RECIPES = sorted((Path(__file__).resolve().parents[2] / "recipes" / "compa
 def test_every_shipped_training_recipe_is_a_valid_stage_config(recipe, tmp_path):
     import dataclasses
 
-    from minos.cli.common import read_recipe
+    from minos.core.options import read_recipe
     from minos.training.reward import RewardConfig
 
     values = read_recipe(recipe, {f.name for f in dataclasses.fields(RewardConfig)})
@@ -477,3 +477,30 @@ def test_minos_solve_exits_promptly_with_its_answer_and_exit_code():
 def test_train_options_out_of_bounds_are_refused_before_loading(option, value, tmp_path):
     result = runner.invoke(app, ["train", "prm", str(tmp_path / "none.jsonl"), "-o", str(tmp_path / "x"), option, value])
     assert result.exit_code == 2 and option in result.output
+
+
+@pytest.mark.parametrize(("command", "stage"), [("sft", "SFTArguments"), ("prm", "RewardArguments")])
+def test_train_options_come_from_the_stage_arguments(command, stage):
+    import dataclasses
+
+    import minos.training.settings as settings
+
+    help_text = runner.invoke(app, ["train", command, "--help"], env={"COLUMNS": "400"}).stdout
+    for f in dataclasses.fields(getattr(settings, stage)):
+        if f.name != "mode":  # the command's name is the mode
+            flag = (f.metadata.get("flags") or (f"--{f.name.replace('_', '-')}",))[0]
+            assert flag in help_text and f.metadata["help"] in help_text, f.name
+
+
+def test_every_command_takes_one_verifier_option_with_one_default():
+    """--verifier is declared once: no command re-declares it with a default of its own, and -v is --verbose."""
+    import typer.main
+
+    group = typer.main.get_command(app)
+    paths = [("solve",), ("batch", "run"), ("serve",), ("eval", "processbench"), ("eval", "threshold"), ("eval", "rerank")]
+    for path in paths:
+        command = group
+        for name in path:
+            command = command.commands[name]
+        (option,) = [p for p in command.params if "--verifier" in p.opts]
+        assert option.opts == ["--verifier"] and option.default is None and "(default: default)" in option.help, path

@@ -98,4 +98,4 @@ def test_endpoint_is_checked_before_anything_loads():
     result = runner.invoke(app, ["solve", QUESTION, "--endpoint", "chat"])  # the offline default is not http
     assert result.exit_code == 2 and "--endpoint chat is for http:// generators" in result.output
     result = runner.invoke(app, ["solve", QUESTION, "--generator", "http://127.0.0.1:9/v1", "--model", "m", "--endpoint", "nope"])
-    assert result.exit_code == 2 and "unknown --endpoint 'nope'" in result.output
+    assert result.exit_code == 2 and "unknown endpoint 'nope'" in result.output
