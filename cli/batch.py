@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from minos.cli.common import configs_from, fail, solver_options
+from minos.cli.common import configs_from, declared_options, fail, solver_options
 from typer.core import TyperGroup
 
 
@@ -105,14 +105,15 @@ def _shard(text: str) -> tuple[int, int]:
 
 
 @app.command("merge")
+@declared_options("aggregation")  # --plot re-votes as a solve does, with its default
 def merge(
     parts: Annotated[list[Path], typer.Argument(help="the outputs of the --shard runs")],
     output: Annotated[Path, typer.Option("--output", "-o", help="the combined JSONL, in input order")],
     input: Annotated[Path | None, typer.Option(help="the dataset the shards came from: check every problem is there")] = None,
     question_field: Annotated[str | None, typer.Option(help="column holding the question (with --input)")] = None,
     id_field: Annotated[str | None, typer.Option(help="column holding the problem id (with --input)")] = None,
-    aggregation: Annotated[str, typer.Option(help="for --plot: what a vote weighs a candidate by (auto, min, last, prod, mean)")] = "auto",
     plot: Annotated[Path | None, typer.Option(help="PNG of accuracy against n")] = None,
+    **options,
 ) -> None:
     """Combine shard outputs into one file as an unsharded run writes it; a duplicate or missing problem is an
     error. Prints the summary of the whole run."""
@@ -137,7 +138,9 @@ def merge(
         samples: dict[str, int] = {}
         for row in read_jsonl(output):
             samples[row["strategy"]] = max(samples.get(row["strategy"], 1), len(row.get("candidates") or ()))
-        plot_accuracy_vs_n(output, samples, aggregation, plot)
+        from minos.solver.assemble import resolve
+
+        plot_accuracy_vs_n(output, samples, resolve(options)["aggregation"], plot)
 
 
 def summary_table(tally, strategies: list[str]):
