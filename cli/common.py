@@ -6,6 +6,7 @@ import sys
 from typing import Annotated, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 VerifierOpt = Annotated[
     str,
@@ -173,9 +174,10 @@ def build_verifier(spec: str, *, api_key: str | None = None, critic_samples: int
         fail(str(exc).splitlines()[0], 2)
 
 
-def build_configs(options: dict, *, several: bool = False) -> dict:
+def build_configs(options: dict, *, several: bool = False, load: bool = True) -> dict:
     """One SolverConfig per strategy from the command's options (see `solver_options`), sharing one
-    generator and one verifier (models load once)."""
+    generator and one verifier (models load once). `load=False`: every check, but no model (generator and
+    verifier None): the settings a Ray run's driver needs, whose workers load the models."""
     from dataclasses import replace
 
     from minos.solver import SolverConfig
@@ -199,6 +201,8 @@ def build_configs(options: dict, *, several: bool = False) -> dict:
     except ValueError as exc:
         fail(str(exc), 2)
     _check_specs(values)  # both specs checked before either model starts loading
+    if not load:
+        return {s: replace(first, strategy=s) for s in strategies}
     from concurrent.futures import ThreadPoolExecutor
 
     _quiet_loading()
@@ -239,12 +243,19 @@ def _check_endpoint(values: dict) -> None:
         fail(f"--endpoint {endpoint} is for http:// generators, not {generator!r}", 2)
 
 
-def build_generator(options: dict):
-    """(generator, prompt template) from the options `generator_options` (or `solver_options`) added: the
-    defaults, then what the command line gave (a missing key: `load_generator` reads $OPENAI_API_KEY)."""
+def check_generator(options: dict) -> dict:
+    """The generator options `generator_options` added, with their defaults, checked without loading anything
+    (one-line usage errors): what a Ray run's driver checks before its workers load the model."""
     values = {name: COMPONENTS[name][0] for name in GENERATOR_PARTS} | {k: v for k, v in options.items() if v is not None}
     _check_endpoint(values)
     _check_specs(values, verifier=False)
+    return values
+
+
+def build_generator(options: dict):
+    """(generator, prompt template) from the options `generator_options` (or `solver_options`) added: the
+    defaults, then what the command line gave (a missing key: `load_generator` reads $OPENAI_API_KEY)."""
+    values = check_generator(options)
     _quiet_loading()
     try:
         from minos.generators import load_generator, template_for
@@ -255,3 +266,60 @@ def build_generator(options: dict):
     except (ValueError, OSError) as exc:
         fail(str(exc).splitlines()[0], 2)
     return gen, template
+
+
+RAY_OPTIONS = ("ray", "ray_workers", "ray_gpus_per_worker", "ray_cpus_per_worker")
+
+
+def ray_options(command):
+    """Give a command `--ray [ADDRESS]` and the width of the run on Ray (`RayOptions`' fields), received in
+    `**options` for `ray_settings`."""
+    import dataclasses
+    import typing
+
+    from minos.core.cluster import RayOptions
+
+    hints = typing.get_type_hints(RayOptions)
+    added = []
+    for f, name in zip(dataclasses.fields(RayOptions), RAY_OPTIONS, strict=True):
+        flag = "--" + name.replace("_", "-")
+        help = f.metadata["help"] + ("" if f.name == "address" else f" (default: {f.default})")
+        if f.name == "address":
+            help = "run on Ray (the ray extra): " + help + "; --ray alone: local"
+        added.append((name, hints[f.name] | None, typer.Option(flag, help=help, show_default=False, rich_help_panel="Ray")))
+    return with_options(command, added)
+
+
+def ray_settings(options: dict):
+    """The `RayOptions` of a command's `--ray...` options (taken out of `options`), or None without --ray."""
+    from minos.core.cluster import ClusterError, RayOptions, require_ray
+
+    given = {name: options.pop(name, None) for name in RAY_OPTIONS}
+    if given["ray"] is None:
+        extra = next((n for n in RAY_OPTIONS[1:] if given[n] is not None), None)
+        if extra is not None:
+            fail(f"--{extra.replace('_', '-')} goes with --ray", 2)
+        return None
+    if given["ray"] not in ("", "local", "auto") and ":" not in given["ray"]:
+        fail(f"--ray {given['ray']!r}: an address is auto, local, ray://HOST:10001 or HOST:PORT", 2)
+    fields = {"address": given["ray"]} | {n[len("ray_"):]: v for n, v in given.items() if n != "ray" and v is not None}
+    try:
+        cluster = RayOptions(**fields)
+    except ValueError as exc:
+        fail(f"--ray-{str(exc).replace('_', '-')}", 2)
+    try:
+        require_ray()  # before any output is touched or model checked
+    except ClusterError as exc:
+        fail(str(exc))
+    return cluster
+
+
+class BareRay(TyperGroup):
+    """Commands with `--ray`: alone (last, or before another option) it means a local Ray; Typer's parser
+    has no option whose value may be left out, so the value is put in before parsing."""
+
+    def parse_args(self, ctx, args):
+        bare = [i for i, arg in enumerate(args) if arg == "--ray" and (i + 1 == len(args) or args[i + 1].startswith("-"))]
+        for i in reversed(bare):
+            args = [*args[: i + 1], "local", *args[i + 1:]]
+        return super().parse_args(ctx, args)

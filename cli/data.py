@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from minos.cli.common import ApiKeyOpt, build_generator, fail, generator_options
+from minos.cli.common import (
+    ApiKeyOpt,
+    BareRay,
+    build_generator,
+    check_generator,
+    fail,
+    generator_options,
+    ray_options,
+    ray_settings,
+)
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(cls=BareRay, no_args_is_help=True)
 
 
 def _problems_with_solutions(path: Path, limit: int | None, exclude: Path | None):
@@ -109,6 +119,7 @@ def critique(
 
 
 @app.command()
+@ray_options
 @generator_options
 def sample(
     input: Annotated[Path, typer.Argument(help="problems with reference answers (GSM8K, MATH, any JSONL/CSV/...)")],
@@ -134,9 +145,18 @@ def sample(
         fail(str(exc).splitlines()[0], 2)
     for error in errors:
         print(f"skipped {error}")
-    gen, template = build_generator(options)
-    rows = asyncio.run(sample_solutions(problems, gen, template, n=n, max_tokens=max_tokens,
-                                        temperature=temperature, seed=seed))
+    settings = {"n": n, "max_tokens": max_tokens, "temperature": temperature, "seed": seed}
+    cluster = ray_settings(options)
+    if cluster is None:
+        gen, template = build_generator(options)
+        rows = asyncio.run(sample_solutions(problems, gen, template, **settings))
+    else:
+        from minos.core.types import LabelledSolution
+        from minos.training.sampled import sample_task, usable
+
+        tasks = [{"i": i, "problem": p.to_dict()} for i, p in enumerate(usable(problems))]
+        done = _on_ray(tasks, partial(sample_task, **settings), options, cluster)
+        rows = [LabelledSolution.from_dict(row) for rows in done for row in rows]
     write_jsonl_atomic(output, [r.to_dict() for r in rows])
     right = sum(r.outcome for r in rows)
     print(f"{len(rows)} solutions of {len(problems)} problems ({right} right, {len(rows) - right} wrong; "
@@ -144,6 +164,7 @@ def sample(
 
 
 @app.command()
+@ray_options
 @generator_options
 def rollout(
     input: Annotated[Path, typer.Argument(help="step-labelled or problems+solutions file to label by rollouts")],
@@ -159,29 +180,47 @@ def rollout(
 
     from minos.core.data import DataError, load_labelled, load_problems, write_jsonl_atomic
     from minos.core.types import Problem
-    from minos.training.rollout import rollout_labels
+    from minos.training.rollout import rollout_task
 
     try:
         rows = load_labelled(input)
         references = {p.question: p.reference for p in load_problems(reference_from)} if reference_from else {}
     except DataError as exc:
         fail(str(exc), 2)
-    gen, template = build_generator(options)
+    tasks = []
+    for r in rows:
+        reference = r.problem.reference or references.get(r.problem.question) or r.meta.get("reference_answer")
+        if reference is None:
+            fail(f"{input}: problem {r.problem.id}: rollout labels need a reference answer (--reference-from)", 2)
+        problem = Problem(r.problem.id, r.problem.question, reference, r.problem.source)
+        tasks.append({"problem": problem.to_dict(), "steps": list(r.steps)})
+    settings = {"k": k, "soft": soft, "max_tokens": max_tokens}
+    cluster = ray_settings(options)
+    if cluster is None:
+        parts = build_generator(options)
 
-    async def run():
-        out = []
-        for r in rows:
-            reference = r.problem.reference or references.get(r.problem.question) or r.meta.get("reference_answer")
-            problem = Problem(r.problem.id, r.problem.question, reference, r.problem.source)
-            out.append(await rollout_labels(problem, list(r.steps), gen, template, k=k, soft=soft, max_tokens=max_tokens))
-        return out
+        async def run():
+            return [await rollout_task(task, parts, **settings) for task in tasks]
 
-    try:
-        labelled = asyncio.run(run())
-    except ValueError as exc:
-        fail(str(exc), 2)
-    write_jsonl_atomic(output, [r.to_dict() for r in labelled])
+        try:
+            labelled = asyncio.run(run())
+        except ValueError as exc:
+            fail(str(exc), 2)
+    else:
+        labelled = _on_ray(tasks, partial(rollout_task, **settings), options, cluster)
+    write_jsonl_atomic(output, labelled)
     print(f"{len(labelled)} rows labelled by rollouts -> {output}")
+
+
+def _on_ray(tasks: list[dict], handle, options: dict, cluster) -> list:
+    """Each task through `handle` on Ray actors that build the generator once each; results in task order."""
+    from minos.core.cluster import ClusterError, ray_gather
+
+    check_generator(options)  # a bad spec is a usage error here, before any worker starts
+    try:
+        return ray_gather(tasks, handle, build_generator, options, cluster)
+    except ClusterError as exc:
+        fail(str(exc))
 
 
 @app.command()
