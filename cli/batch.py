@@ -7,11 +7,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from minos.cli.common import configs_from, declared_options, fail, solver_options
-from typer.core import TyperGroup
+from minos.cli.common import (
+    BareRay,
+    configs_from,
+    declared_options,
+    fail,
+    ray_options,
+    ray_settings,
+    solver_options,
+)
 
 
-class _RunByDefault(TyperGroup):
+class _RunByDefault(BareRay):
     """`minos batch INPUT ...` runs a batch (the `run` command); `minos batch merge ...` merges shards."""
 
     def parse_args(self, ctx, args):
@@ -24,11 +31,12 @@ app = typer.Typer(cls=_RunByDefault, no_args_is_help=True)
 
 
 @app.command("run")
+@ray_options
 @solver_options
 def batch(
     input: Annotated[Path, typer.Argument(help="GSM8K / MATH / MATH-500 / any JSONL, JSON, CSV or Parquet file")],
     output: Annotated[Path, typer.Option("--output", "-o", help="JSONL results, one line per problem and strategy")],
-    concurrency: Annotated[int, typer.Option(min=1, help="problems solved at once")] = 4,
+    concurrency: Annotated[int, typer.Option(min=1, help="problems solved at once (on Ray: --ray-workers)")] = 4,
     limit: Annotated[int | None, typer.Option(help="only the first N problems")] = None,
     resume: Annotated[bool, typer.Option(help="skip problems already in OUTPUT")] = False,
     question_field: Annotated[str | None, typer.Option(help="column holding the question")] = None,
@@ -59,12 +67,21 @@ def batch(
         fail(str(exc), 2)
     problems = itertools.islice(problems, limit) if limit is not None else problems
     share = _shard(shard) if shard is not None else None
-    configs = configs_from(options, several=True)
+    cluster = ray_settings(options)
+    recipe = options.get("config")
+    # on Ray the driver only checks the options; each worker loads the models from the same resolved ones
+    configs = configs_from(options, several=True, load=cluster is None)
     strategies = list(configs)
+    from minos.core.cluster import ClusterError
     from minos.solver.batch import BatchStopped, Tally, run_batch
 
     try:
-        asyncio.run(run_batch(problems, configs, output, resume=resume, concurrency=concurrency, console=console, shard=share))
+        if cluster is None:
+            asyncio.run(run_batch(problems, configs, output, resume=resume, concurrency=concurrency, console=console, shard=share))
+        else:
+            _on_ray(problems, configs, output, options, recipe, cluster, resume=resume, console=console, shard=share)
+    except ClusterError as exc:
+        fail(f"{exc}; {output} holds every finished problem")
     except DataError as exc:  # --strict: the first bad row ends the run; what finished is kept
         fail(f"{exc}; {output} holds every finished problem", 2)
     except BatchStopped as exc:
@@ -84,6 +101,18 @@ def batch(
         console.print(f"plot: {plot}")
     if tally.lines and all(x.failed == x.problems for x in tally.lines.values()):
         fail("every problem failed; first error: " + next(r["error"] for r in read_jsonl(output) if r.get("error")))
+
+
+def _on_ray(problems, configs: dict, output: Path, options: dict, recipe, cluster, **run) -> None:
+    from functools import partial
+
+    from minos.solver.assemble import build_configs, resolve
+    from minos.solver.ray_batch import run_batch_on_ray
+
+    # resolved here (the recipe file is read on this machine), so a worker on another machine needs none; a key
+    # left unset is read from the worker's own $OPENAI_API_KEY
+    run_batch_on_ray(problems, configs, output, build=partial(build_configs), options=resolve(options, recipe=recipe),
+                     cluster=cluster, **run)
 
 
 def _resume_command() -> str:

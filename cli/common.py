@@ -6,6 +6,7 @@ import sys
 from typing import Annotated, NoReturn
 
 import typer
+from typer.core import TyperGroup
 
 
 def typer_options(declared) -> list:
@@ -72,29 +73,29 @@ def usage_error(exc: Exception, declared=None) -> NoReturn:
     fail(message, 2)
 
 
-def configs_from(options: dict, *, several: bool = False) -> dict:
+def configs_from(options: dict, *, several: bool = False, load: bool = True) -> dict:
     """{strategy: SolverConfig} from the options `solver_options` added (`minos.solver.build_configs`: every
-    check before anything loads); a mistake is a usage error."""
+    check before anything loads; `load=False`: the checks only); a mistake is a usage error."""
     from minos.solver.assemble import build, build_configs
 
     recipe = options.pop("config", None)
     _quiet_loading()
     try:
-        if several:
-            return build_configs(options, recipe=recipe)
+        if several or not load:
+            return build_configs(options, recipe=recipe, load=load)
         config = build(options, recipe=recipe)
     except ValueError as exc:
         usage_error(exc)
     return {config.strategy: config}
 
 
-def generator_from(options: dict):
+def generator_from(options: dict, *, load: bool = True):
     """(generator, prompt template) from the options `generator_options` added; a mistake is a usage error."""
     from minos.solver.assemble import build_generator
 
     _quiet_loading()
     try:
-        return build_generator(options)
+        return build_generator(options, load=load)
     except ValueError as exc:
         usage_error(exc)
 
@@ -129,3 +130,60 @@ def _quiet_loading() -> None:
         hf_logging.set_verbosity_error()
     os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+
+
+RAY_OPTIONS = ("ray", "ray_workers", "ray_gpus_per_worker", "ray_cpus_per_worker")
+
+
+def ray_options(command):
+    """Give a command `--ray [ADDRESS]` and the width of the run on Ray (`RayOptions`' fields), received in
+    `**options` for `ray_settings`."""
+    import dataclasses
+    import typing
+
+    from minos.core.cluster import RayOptions
+
+    hints = typing.get_type_hints(RayOptions)
+    added = []
+    for f, name in zip(dataclasses.fields(RayOptions), RAY_OPTIONS, strict=True):
+        flag = "--" + name.replace("_", "-")
+        help = f.metadata["help"] + ("" if f.name == "address" else f" (default: {f.default})")
+        if f.name == "address":
+            help = "run on Ray (the ray extra): " + help + "; --ray alone: local"
+        added.append((name, hints[f.name] | None, typer.Option(flag, help=help, show_default=False, rich_help_panel="Ray")))
+    return with_options(command, added)
+
+
+def ray_settings(options: dict):
+    """The `RayOptions` of a command's `--ray...` options (taken out of `options`), or None without --ray."""
+    from minos.core.cluster import ClusterError, RayOptions, require_ray
+
+    given = {name: options.pop(name, None) for name in RAY_OPTIONS}
+    if given["ray"] is None:
+        extra = next((n for n in RAY_OPTIONS[1:] if given[n] is not None), None)
+        if extra is not None:
+            fail(f"--{extra.replace('_', '-')} goes with --ray", 2)
+        return None
+    if given["ray"] not in ("", "local", "auto") and ":" not in given["ray"]:
+        fail(f"--ray {given['ray']!r}: an address is auto, local, ray://HOST:10001 or HOST:PORT", 2)
+    fields = {"address": given["ray"]} | {n[len("ray_"):]: v for n, v in given.items() if n != "ray" and v is not None}
+    try:
+        cluster = RayOptions(**fields)
+    except ValueError as exc:
+        fail(f"--ray-{str(exc).replace('_', '-')}", 2)
+    try:
+        require_ray()  # before any output is touched or model checked
+    except ClusterError as exc:
+        fail(str(exc))
+    return cluster
+
+
+class BareRay(TyperGroup):
+    """Commands with `--ray`: alone (last, or before another option) it means a local Ray; Typer's parser
+    has no option whose value may be left out, so the value is put in before parsing."""
+
+    def parse_args(self, ctx, args):
+        bare = [i for i, arg in enumerate(args) if arg == "--ray" and (i + 1 == len(args) or args[i + 1].startswith("-"))]
+        for i in reversed(bare):
+            args = [*args[: i + 1], "local", *args[i + 1:]]
+        return super().parse_args(ctx, args)

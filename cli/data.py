@@ -6,9 +6,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from minos.cli.common import GENERATOR_SPECS, declared_options, fail, generator_from, generator_options
+from minos.cli.common import (
+    GENERATOR_SPECS,
+    BareRay,
+    declared_options,
+    fail,
+    generator_from,
+    generator_options,
+    ray_options,
+    ray_settings,
+)
 
-app = typer.Typer(no_args_is_help=True)
+app = typer.Typer(cls=BareRay, no_args_is_help=True)
 
 
 def _problems_with_solutions(path: Path, limit: int | None, exclude: Path | None):
@@ -110,6 +119,7 @@ def critique(
 
 
 @app.command()
+@ray_options
 @declared_options(*GENERATOR_SPECS, "max_tokens", "temperature", "seed")
 def sample(
     input: Annotated[Path, typer.Argument(help="problems with reference answers (GSM8K, MATH, any JSONL/CSV/...)")],
@@ -132,12 +142,23 @@ def sample(
         fail(str(exc).splitlines()[0], 2)
     for error in errors:
         print(f"skipped {error}")
+    from functools import partial
+
     from minos.solver.assemble import resolve
 
-    gen, template = generator_from(options)  # the sampling settings are checked there too
+    cluster = ray_settings(options)
     values = resolve(options)
-    rows = asyncio.run(sample_solutions(problems, gen, template, n=n, max_tokens=values["max_tokens"],
-                                        temperature=values["temperature"], seed=values["seed"]))
+    settings = {"n": n, "max_tokens": values["max_tokens"], "temperature": values["temperature"], "seed": values["seed"]}
+    if cluster is None:
+        gen, template = generator_from(options)  # the sampling settings are checked there too
+        rows = asyncio.run(sample_solutions(problems, gen, template, **settings))
+    else:
+        from minos.core.types import LabelledSolution
+        from minos.training.sampled import sample_task, usable
+
+        tasks = [{"i": i, "problem": p.to_dict()} for i, p in enumerate(usable(problems))]
+        done = _on_ray(tasks, partial(sample_task, **settings), options, cluster)
+        rows = [LabelledSolution.from_dict(row) for rows in done for row in rows]
     write_jsonl_atomic(output, [r.to_dict() for r in rows])
     right = sum(r.outcome for r in rows)
     print(f"{len(rows)} solutions of {len(problems)} problems ({right} right, {len(rows) - right} wrong; "
@@ -145,6 +166,7 @@ def sample(
 
 
 @app.command()
+@ray_options
 @generator_options
 def rollout(
     input: Annotated[Path, typer.Argument(help="step-labelled or problems+solutions file to label by rollouts")],
@@ -158,32 +180,50 @@ def rollout(
 ) -> None:
     """Math-Shepherd labels: sample k completions from each step; a step is good if they reach the answer."""
     import asyncio
+    from functools import partial
 
     from minos.core.data import DataError, load_labelled, load_problems, write_jsonl_atomic
     from minos.core.types import Problem
-    from minos.training.rollout import rollout_labels
+    from minos.training.rollout import rollout_task
 
     try:
         rows = load_labelled(input)
         references = {p.question: p.reference for p in load_problems(reference_from)} if reference_from else {}
     except DataError as exc:
         fail(str(exc), 2)
-    gen, template = generator_from(options)
+    tasks = []
+    for r in rows:
+        reference = r.problem.reference or references.get(r.problem.question) or r.meta.get("reference_answer")
+        if reference is None:
+            fail(f"{input}: problem {r.problem.id}: rollout labels need a reference answer (--reference-from)", 2)
+        problem = Problem(r.problem.id, r.problem.question, reference, r.problem.source)
+        tasks.append({"problem": problem.to_dict(), "steps": list(r.steps)})
+    settings = {"k": k, "soft": soft, "max_tokens": max_tokens}
+    cluster = ray_settings(options)
+    if cluster is None:
+        parts = generator_from(options)
 
-    async def run():
-        out = []
-        for r in rows:
-            reference = r.problem.reference or references.get(r.problem.question) or r.meta.get("reference_answer")
-            problem = Problem(r.problem.id, r.problem.question, reference, r.problem.source)
-            out.append(await rollout_labels(problem, list(r.steps), gen, template, k=k, soft=soft, max_tokens=max_tokens))
-        return out
+        async def run():
+            return [await rollout_task(task, parts, **settings) for task in tasks]
 
-    try:
         labelled = asyncio.run(run())
-    except ValueError as exc:
-        fail(str(exc), 2)
-    write_jsonl_atomic(output, [r.to_dict() for r in labelled])
+    else:
+        labelled = _on_ray(tasks, partial(rollout_task, **settings), options, cluster)
+    write_jsonl_atomic(output, labelled)
     print(f"{len(labelled)} rows labelled by rollouts -> {output}")
+
+
+def _on_ray(tasks: list[dict], handle, options: dict, cluster) -> list:
+    """Each task through `handle` on Ray actors that build the generator once each (the library's
+    `build_generator`, from the same options); results in task order."""
+    from minos.core.cluster import ClusterError, ray_gather
+    from minos.solver.assemble import build_generator
+
+    generator_from(options, load=False)  # a bad spec is a usage error here, before any worker starts
+    try:
+        return ray_gather(tasks, handle, build_generator, options, cluster)
+    except ClusterError as exc:
+        fail(str(exc))
 
 
 @app.command()

@@ -95,9 +95,12 @@ def build(options: Mapping[str, object] = {}, /, *, recipe: str | Path | None = 
     return config
 
 
-def build_configs(options: Mapping[str, object] = {}, *, recipe: str | Path | None = None) -> dict[str, SolverConfig]:
+def build_configs(options: Mapping[str, object] = {}, *, recipe: str | Path | None = None,
+                  load: bool = True) -> dict[str, SolverConfig]:
     """{strategy: SolverConfig}, one per strategy `strategy` names (a list, or comma-separated), all sharing one
-    generator and one verifier: a batch's several strategies load the models once."""
+    generator and one verifier: a batch's several strategies load the models once. `load=False`: every check,
+    no model loaded (generator and verifier None): the settings a Ray run's driver plans with, while each
+    worker builds its own from the same options."""
     values = resolve(options, recipe=recipe)
     strategies = _strategies(values["strategy"])
     specs = _specs(values)
@@ -112,6 +115,8 @@ def build_configs(options: Mapping[str, object] = {}, *, recipe: str | Path | No
     verifier_loader = _verifier_loader(specs)  # every spec checked before either model starts loading
     _generator_loader(specs)
     template = _template(specs.template)
+    if not load:
+        return {s: SolverConfig(generator=None, template=template, strategy=s, **settings) for s in strategies}
     from concurrent.futures import ThreadPoolExecutor
 
     # the generator loads beside the verifier: llama.cpp's loader runs in C, without the GIL (a second or two)
@@ -122,15 +127,17 @@ def build_configs(options: Mapping[str, object] = {}, *, recipe: str | Path | No
     return {s: SolverConfig(generator=generator, verifier=verifier, template=template, strategy=s, **settings) for s in strategies}
 
 
-def build_generator(options: Mapping[str, object] = {}, /, *, recipe: str | Path | None = None, **given):
+def build_generator(options: Mapping[str, object] = {}, /, *, recipe: str | Path | None = None, load: bool = True,
+                    **given):
     """(generator, prompt template) from the generator's options (the other specs are not read; settings given
-    are checked), checked before it loads: what writes text outside a solve (`minos data sample`, `rollout`)."""
+    are checked), checked before it loads: what writes text outside a solve (`minos data sample`, `rollout`).
+    `load=False`: the checks only (generator None), as a Ray run's driver makes them."""
     values = resolve({**options, **given}, recipe=recipe)
     specs = _specs(values)
     check_settings({name: values[name] for name in SETTINGS})
     _generator_loader(specs)
     template = _template(specs.template)
-    return _load_generator(specs), template
+    return (_load_generator(specs) if load else None), template
 
 
 def build_verifier(options: Mapping[str, object] = {}, /, *, recipe: str | Path | None = None, **given) -> Verifier:

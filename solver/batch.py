@@ -84,6 +84,107 @@ def shard_of(problem_id: str, shards: int) -> int:
     return zlib.crc32(problem_id.encode("utf-8")) % shards
 
 
+async def solve_group(index: int, problem, group: list[str], configs: dict) -> tuple[list[dict], str | None]:
+    """The rows of one problem under a group of strategies that share a draw (`_share_groups`): the first
+    solves, the others vote on its candidates. A failure is rows too (one per strategy, with `error`), so
+    one failed problem is recorded and the run goes on; the second value names the dead server behind a
+    failure, if any (a batch stops after several in a row). Local and Ray runs both solve through here."""
+    from minos.solver import asolve
+    from minos.solver.graph import revote
+
+    started = time.perf_counter()
+    strategy = group[0]
+    try:
+        result = await asolve(problem.question, configs[strategy], reference=problem.reference, problem_id=problem.id)
+        # the threshold a step is flagged under, as `minos solve` shows it (the report draws it)
+        rows = [{**result.to_dict(), "index": index, "threshold": configs[strategy].flag_threshold()}]
+        # the other strategies of the group vote on the same candidates: one draw, one scoring pass
+        for other in group[1:]:
+            voted = await asyncio.to_thread(revote, result, configs[other])
+            rows.append({**voted.to_dict(), "index": index, "drawn_by": strategy, "threshold": configs[other].flag_threshold()})
+        return rows, None
+    except Exception as exc:  # one failed problem is recorded; the run goes on
+        dead = _unreachable(exc)
+        failed = [{
+            "id": problem.id, "index": index, "problem": problem.to_dict(), "strategy": name, "answer": None,
+            "correct": None, "error": f"{type(exc).__name__}: {exc}", "seconds": time.perf_counter() - started,
+        } for name in group]
+        return failed, None if dead is None else str(dead)
+
+
+class BatchOutput:
+    """The output file while a batch runs, whoever solves (`run_batch` here, `minos.solver.ray_batch` on a
+    cluster): what --resume keeps, which problems are left, one whole line written per row as it comes, and
+    the file in input order at the end. Only ids and byte offsets stay in memory."""
+
+    def __init__(self, output: Path, configs: dict, *, resume: bool, console, shard: tuple[int, int] | None = None) -> None:
+        self.output, self.configs, self.shard, self.console = output, configs, shard, console
+        # keep what is finished (a torn last line and failed rows are dropped, so --resume retries failures)
+        previous = (r for r in read_jsonl(output) if not r.get("error")) if resume and output.exists() else ()
+        self.offsets = _rewrite(output, previous)
+        self.order: dict[tuple[str, str], None] = {}  # every (id, strategy) of the input, in input order
+        self.tally = Tally()
+        self.unreachable: list[str] = []  # the current run of failures with no success between
+        self.stopped = False
+
+    def __enter__(self) -> BatchOutput:
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self._sink = self.output.open("ab")
+        self._progress = Progress(
+            TextColumn("[bold]solving"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[acc]}"),
+            TimeElapsedColumn(), console=self.console,
+        )
+        self._progress.__enter__()
+        self._task = self._progress.add_task("solve", total=None, acc="")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._progress.__exit__(*exc)
+        self._sink.close()
+
+    def todo(self, problems: Iterable):
+        """(input index, problem, strategies sharing a draw) still to solve, pulled from `problems` lazily."""
+        for index, problem in enumerate(problems):
+            if self.shard is not None and shard_of(problem.id, self.shard[1]) != self.shard[0]:
+                continue
+            missing = []
+            for strategy in self.configs:
+                key = (problem.id, strategy)
+                if key in self.order:
+                    continue  # a repeated id is solved once
+                self.order[key] = None
+                if key not in self.offsets:
+                    missing.append(strategy)
+            for group in _share_groups(missing, self.configs):
+                yield index, problem, group
+
+    def record(self, rows: list[dict], dead: str | None) -> bool:
+        """Write one solved (or failed) group's rows; True once the batch must stop (a dead server)."""
+        for row in rows:
+            # one write of one whole line, from one thread: lines never interleave or tear on Ctrl-C
+            self.offsets[_key(row)] = self._sink.tell()
+            self._sink.write(_line(row))
+            self._sink.flush()
+            self.tally.add(row)
+            self._progress.update(self._task, advance=1, acc=self.tally.progress())
+        if not any(row.get("error") for row in rows):
+            self.unreachable.clear()
+        elif dead is not None:
+            self.unreachable.append(dead)
+            self.stopped = self.stopped or len(self.unreachable) >= UNREACHABLE_LIMIT
+        return self.stopped
+
+    def finish(self) -> None:
+        """The file in input order, like an uninterrupted run; rows of problems no longer in the input (a
+        smaller --limit on resume) stay, after them. Raises BatchStopped after a dead server."""
+        ordered = [k for k in self.order if k in self.offsets] + [k for k in self.offsets if k not in self.order]
+        with self.output.open("rb") as source:
+            _rewrite(self.output, (_row_at(source, self.offsets[k]) for k in ordered))
+        if self.stopped:
+            raise BatchStopped(f"stopped after {len(self.unreachable)} problems in a row could not reach the server: {self.unreachable[-1]}")
+
+
 async def run_batch(
     problems: Iterable, configs: dict, output: Path, *, resume: bool, concurrency: int, console,
     shard: tuple[int, int] | None = None,
@@ -94,85 +195,19 @@ async def run_batch(
     stays flat however long the input is (only ids and byte offsets are kept). Each row records the
     problem's input position (`index`); with `shard=(i, k)` only the problems of share i of k are solved.
     """
-    from minos.solver import asolve
-    from minos.solver.graph import revote
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    out = BatchOutput(output, configs, resume=resume, console=console, shard=shard)
+    work = out.todo(problems)  # shared by the workers; each pulls the next pair when it is free
 
-    # keep what is finished (a torn last line and failed rows are dropped, so --resume retries failures)
-    previous = (r for r in read_jsonl(output) if not r.get("error")) if resume and output.exists() else ()
-    offsets = _rewrite(output, previous)
-    order: dict[tuple[str, str], None] = {}  # every (id, strategy) of the input, in input order
-    tally = Tally()
-    unreachable: list[ServerUnreachable] = []  # the current run of failures with no success between
-    stop = asyncio.Event()
-
-    def todo():
-        for index, problem in enumerate(problems):
-            if shard is not None and shard_of(problem.id, shard[1]) != shard[0]:
-                continue
-            missing = []
-            for strategy in configs:
-                key = (problem.id, strategy)
-                if key in order:
-                    continue  # a repeated id is solved once
-                order[key] = None
-                if key not in offsets:
-                    missing.append(strategy)
-            for group in _share_groups(missing, configs):
-                yield index, problem, group
-
-    work = todo()  # shared by the workers; each pulls the next pair when it is free
-
-    with output.open("ab") as sink, Progress(
-        TextColumn("[bold]solving"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[acc]}"),
-        TimeElapsedColumn(), console=console,
-    ) as progress:
-        task = progress.add_task("solve", total=None, acc="")
-
-        async def one(index: int, problem, group: list[str]) -> None:
-            started = time.perf_counter()
-            strategy = group[0]
-            try:
-                result = await asolve(problem.question, configs[strategy], reference=problem.reference, problem_id=problem.id)
-                # the threshold a step is flagged under, as `minos solve` shows it (the report draws it)
-                rows = [{**result.to_dict(), "index": index, "threshold": configs[strategy].flag_threshold()}]
-                # the other strategies of the group vote on the same candidates: one draw, one scoring pass
-                for other in group[1:]:
-                    voted = await asyncio.to_thread(revote, result, configs[other])
-                    rows.append({**voted.to_dict(), "index": index, "drawn_by": strategy, "threshold": configs[other].flag_threshold()})
-                unreachable.clear()
-            except Exception as exc:  # one failed problem is recorded; the run goes on
-                dead = _unreachable(exc)
-                if dead is not None:
-                    unreachable.append(dead)
-                    if len(unreachable) >= UNREACHABLE_LIMIT:
-                        stop.set()
-                        for other in workers:  # problems still waiting on the dead server: left for --resume
-                            if other is not asyncio.current_task():
-                                other.cancel()
-                for failed in group:
-                    write({
-                        "id": problem.id, "index": index, "problem": problem.to_dict(), "strategy": failed, "answer": None,
-                        "correct": None, "error": f"{type(exc).__name__}: {exc}",
-                        "seconds": time.perf_counter() - started,
-                    })
-                return
-            for row in rows:
-                write(row)
-
-        def write(row: dict) -> None:
-            # one write of one whole line, from the loop thread: lines never interleave or tear on Ctrl-C
-            offsets[(row["id"], row["strategy"])] = sink.tell()
-            sink.write(_line(row))
-            sink.flush()
-            tally.add(row)
-            progress.update(task, advance=1, acc=tally.progress())
-
+    with out:
         async def worker() -> None:
             for index, problem, group in work:
-                if stop.is_set():
+                if out.stopped:
                     return  # left for --resume
-                await one(index, problem, group)
+                rows, dead = await solve_group(index, problem, group, configs)
+                if out.record(rows, dead):
+                    for other in workers:  # problems still waiting on the dead server: left for --resume
+                        if other is not asyncio.current_task():
+                            other.cancel()
 
         workers = [asyncio.ensure_future(worker()) for _ in range(concurrency)]
         try:
@@ -183,15 +218,9 @@ async def run_batch(
         finally:
             for pending in workers:
                 pending.cancel()
-    # the finished file is in input order, like an uninterrupted run; rows of problems no longer in the
-    # input (a smaller --limit on resume) stay, after them
-    ordered = [k for k in order if k in offsets] + [k for k in offsets if k not in order]
-    with output.open("rb") as source:
-        _rewrite(output, (_row_at(source, offsets[k]) for k in ordered))
     for config in configs.values():
         await config.generator.aclose()
-    if stop.is_set():
-        raise BatchStopped(f"stopped after {len(unreachable)} problems in a row could not reach the server: {unreachable[-1]}")
+    out.finish()
 
 
 @dataclass

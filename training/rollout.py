@@ -36,3 +36,11 @@ async def rollout_labels(
     labels = await asyncio.gather(*(label(i) for i in range(len(steps))))
     return LabelledSolution(problem, tuple(steps), tuple(labels), answer=extract_answer(steps[-1]) if steps else None,
                             meta={"labels": "soft" if soft else "hard", "k": k})
+
+
+async def rollout_task(task: dict, parts: tuple, **settings) -> dict:
+    """`rollout_labels` of one row, as `minos data rollout` runs it, locally or on a Ray worker: task {problem,
+    steps}, parts (generator, template); the labelled row as a dict."""
+    generator, template = parts
+    labelled = await rollout_labels(Problem.from_dict(task["problem"]), list(task["steps"]), generator, template, **settings)
+    return labelled.to_dict()

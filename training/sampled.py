@@ -33,20 +33,36 @@ def label_by_answer(problem: Problem, text: str, generator: str = "") -> Labelle
     )
 
 
-async def sample_solutions(problems: list[Problem], generator, template, *, n: int = 4, max_tokens: int = 512,
-                           temperature: float = 0.8, seed: int = 0, concurrency: int = 4) -> list[LabelledSolution]:
-    """n sampled solutions per problem, labelled by final answer (problems without a reference are skipped)."""
+async def sample_one(i: int, problem: Problem, generator, template, *, n: int = 4, max_tokens: int = 512,
+                     temperature: float = 0.8, seed: int = 0) -> list[LabelledSolution]:
+    """The labelled solutions of the i-th usable problem (its seeds follow from i, wherever it runs)."""
     from minos.generators.base import SamplingParams
     from minos.generators.prompts import chat_messages
 
+    params = SamplingParams(n=n, temperature=temperature, max_tokens=max_tokens, seed=seed + 1000 * i, stop=template.stop)
+    completions = await generator.complete(template.render(problem.question), params, messages=chat_messages(problem.question))
+    rows = [label_by_answer(problem, c.text, generator.name) for c in completions]
+    return [r for r in rows if r is not None]
+
+
+def usable(problems: list[Problem]) -> list[Problem]:
+    """The problems solutions are sampled for: those with a reference to label them by."""
+    return [p for p in problems if p.reference is not None]
+
+
+async def sample_task(task: dict, parts: tuple, **settings) -> list[dict]:
+    """`sample_one` on a Ray worker (`minos data sample --ray`): task {i, problem}, parts (generator, template)."""
+    generator, template = parts
+    return [r.to_dict() for r in await sample_one(task["i"], Problem.from_dict(task["problem"]), generator, template, **settings)]
+
+
+async def sample_solutions(problems: list[Problem], generator, template, *, n: int = 4, max_tokens: int = 512,
+                           temperature: float = 0.8, seed: int = 0, concurrency: int = 4) -> list[LabelledSolution]:
+    """n sampled solutions per problem, labelled by final answer (problems without a reference are skipped)."""
     gate = asyncio.Semaphore(concurrency)
 
     async def one(i: int, problem: Problem) -> list[LabelledSolution]:
-        params = SamplingParams(n=n, temperature=temperature, max_tokens=max_tokens, seed=seed + 1000 * i, stop=template.stop)
         async with gate:
-            completions = await generator.complete(template.render(problem.question), params, messages=chat_messages(problem.question))
-        rows = [label_by_answer(problem, c.text, generator.name) for c in completions]
-        return [r for r in rows if r is not None]
+            return await sample_one(i, problem, generator, template, n=n, max_tokens=max_tokens, temperature=temperature, seed=seed)
 
-    usable = [p for p in problems if p.reference is not None]
-    return [row for rows in await asyncio.gather(*(one(i, p) for i, p in enumerate(usable))) for row in rows]
+    return [row for rows in await asyncio.gather(*(one(i, p) for i, p in enumerate(usable(problems)))) for row in rows]

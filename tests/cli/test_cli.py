@@ -42,7 +42,7 @@ def test_help_is_fast_and_lists_the_commands():
     for command in ("solve", "batch", "eval", "data", "train"):
         assert command in out.stdout
     # no heavy import on the help path
-    probe = "import sys, minos.cli.main; print(sorted(m for m in ('torch', 'transformers', 'vllm', 'trl') if m in sys.modules))"
+    probe = "import sys, minos.cli.main; print(sorted(m for m in ('torch', 'transformers', 'vllm', 'trl', 'ray') if m in sys.modules))"
     assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "[]"
 
 
