@@ -251,3 +251,33 @@ def test_the_unbound_graph_runs_with_any_config_as_its_context():
     right = graph.invoke({"question": "q"}, context=config("weighted_vote", [RIGHT, WRONG, RIGHT], n=3))
     wrong = graph.invoke({"question": "q"}, context=config("greedy", [WRONG], n=1))
     assert (right["answer"], wrong["answer"]) == ("24", "26")
+
+
+def test_the_verifiers_solution_score_weighs_the_vote_under_auto_and_travels_with_the_candidate():
+    """A verifier that reads whole solutions (as the shipped one does) returns, in one call, step scores, a
+    solution score and no critique: under `auto` the solution score is the vote weight, under `min` the steps
+    are; batch rows carry the solution score, so a re-vote from them agrees."""
+    from minos.core.types import SolveResult
+    from minos.solver.batch import accuracy_at_k
+    from minos.verifier import BaseVerifier
+    from minos.verifier.base import Assessment
+
+    class Reader(BaseVerifier):
+        name = "reader"
+
+        def score(self, question, solutions):
+            return [[0.9] if "26" in steps[-1] else [0.2] for steps in solutions]
+
+        def assess_batch(self, items):
+            # the steps say 26 is right; the whole-solution reading says 24 is
+            return [Assessment(tuple(row), 0.1 if "26" in steps[-1] else 0.95)
+                    for (_, steps), row in zip(items, self.score_batch(items), strict=True)]
+
+    solutions = ["The answer is 26.", "The answer is 26.", "The answer is 24."]
+    by_solution = solve("q", SolverConfig(generator=ScriptedGenerator(solutions), verifier=Reader(), n=3), reference="24")
+    by_steps = solve("q", SolverConfig(generator=ScriptedGenerator(solutions), verifier=Reader(), n=3, aggregation="min"))
+    assert by_solution.answer == "24" and by_steps.answer == "26"
+    assert sorted(c.solution_score for c in by_solution.candidates) == [0.1, 0.1, 0.95]
+    row = SolveResult.from_dict(by_solution.to_dict()).to_dict() | {"strategy": "weighted_vote"}
+    assert accuracy_at_k([row], {"weighted_vote": [3]}, "auto") == {("weighted_vote", 3): 1.0}
+    assert accuracy_at_k([row], {"weighted_vote": [3]}, "min") == {("weighted_vote", 3): 0.0}
