@@ -7,6 +7,18 @@ import pytest
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
+# Tests with these marks are slow too, whatever they take alone: the first test to load the default model pays
+# its one-time conversion (about 2 minutes on a cold cache), and servers, browsers and Ray take seconds to start.
+# The README's quick suite (`-m "not slow"`) leaves them all out; `-m slow` runs exactly them (CI runs both).
+IMPLY_SLOW = ("gguf", "server", "browser", "ray")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own `-m` selection reads the marks
+def pytest_collection_modifyitems(items) -> None:
+    for item in items:
+        if any(item.get_closest_marker(name) for name in IMPLY_SLOW) and not item.get_closest_marker("slow"):
+            item.add_marker(pytest.mark.slow)
+
 
 @pytest.fixture
 def fixtures() -> Path:
