@@ -44,3 +44,17 @@ def tiny_qwen(tmp_path_factory) -> Path:
     from tests.tiny import build_tiny_lm
 
     return build_tiny_lm(tmp_path_factory.mktemp("tiny-qwen2"), kind="qwen2", seed=1)
+
+
+@pytest.fixture(autouse=True)
+def _quick_tests_never_convert_the_default(request, monkeypatch):
+    """A test outside the slow set that converted the default model would quietly add about 2 minutes to the
+    quick suite on an empty cache (CI's, a new user's): it fails instead, naming the mark it lacks."""
+    if request.node.get_closest_marker("slow"):
+        return
+    from minos.core import models
+
+    def refuse(target):
+        raise AssertionError("this test converts the default model (about 2 minutes on an empty cache): mark it gguf")
+
+    monkeypatch.setattr(models, "_convert", refuse)
