@@ -449,6 +449,7 @@ def test_third_party_warnings_go_to_the_minos_logger(echo, caplog):
     assert any("FutureWarning: old API" in r.getMessage() for r in caplog.records)
 
 
+@pytest.mark.slow  # two `minos` processes, each importing the CLI afresh: about 8 s
 def test_minos_solve_exits_promptly_with_its_answer_and_exit_code():
     """`minos solve` skips the interpreter's teardown once its answer is out (os._exit): the answer and the
     exit code must still come through, on success and on a usage error."""

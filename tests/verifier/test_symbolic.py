@@ -122,6 +122,7 @@ def test_symbolic_and_hybrid_scores():
     assert HybridVerifier(Constant()).score("q", [steps, ["2 + 2 = 4"]]) == [[0.0, 0.8], [0.8]]
 
 
+@pytest.mark.slow  # every step of 1,319 solutions through the checker: about 20 s
 def test_gsm8k_test_references_are_read_as_wrong_only_where_they_are(shared_data):
     """Every GSM8K test reference solution: the checker flags exactly the two steps whose written
     equation is false in the data itself (before the rows above were fixed, it also flagged right ones)."""
@@ -148,6 +149,7 @@ def _runaway(steps):
     return [check_step(s).status for s in steps]
 
 
+@pytest.mark.slow  # waits out two deadlines and starts three checker processes: about 10 s
 def test_a_runaway_check_is_cut_at_its_deadline_and_read_as_unknown():
     """Whatever the checker meets, the verifier answers in bounded time: a step past its limit is unknown
     (0.5) and the other steps keep their verdicts."""
