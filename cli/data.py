@@ -120,11 +120,10 @@ def critique(
 
 @app.command()
 @ray_options
-@declared_options(*GENERATOR_SPECS, "max_tokens", "temperature", "seed")
+@declared_options(*GENERATOR_SPECS, "n", "max_tokens", "temperature", "seed")
 def sample(
     input: Annotated[Path, typer.Argument(help="problems with reference answers (GSM8K, MATH, any JSONL/CSV/...)")],
     output: Annotated[Path, typer.Option("--output", "-o", help="step-labelled JSONL (minos rows)")],
-    n: Annotated[int, typer.Option("--n", "-n", min=1, help="solutions per problem")] = 4,
     limit: Annotated[int | None, typer.Option(help="only the first N problems")] = None,
     **options,
 ) -> None:
@@ -148,7 +147,7 @@ def sample(
 
     cluster = ray_settings(options)
     values = resolve(options)
-    settings = {"n": n, "max_tokens": values["max_tokens"], "temperature": values["temperature"], "seed": values["seed"]}
+    settings = {name: values[name] for name in ("n", "max_tokens", "temperature", "seed")}
     if cluster is None:
         gen, template = generator_from(options)  # the sampling settings are checked there too
         rows = asyncio.run(sample_solutions(problems, gen, template, **settings))
@@ -162,7 +161,7 @@ def sample(
     write_jsonl_atomic(output, [r.to_dict() for r in rows])
     right = sum(r.outcome for r in rows)
     print(f"{len(rows)} solutions of {len(problems)} problems ({right} right, {len(rows) - right} wrong; "
-          f"{len(problems) * n - len(rows)} without a final answer dropped) -> {output}")
+          f"{len(problems) * settings['n'] - len(rows)} without a final answer dropped) -> {output}")
 
 
 @app.command()
