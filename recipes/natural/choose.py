@@ -27,7 +27,13 @@ from minos.verifier.calibration import (
     fit_logistic,
     solution_verdicts,
 )
-from minos.verifier.evaluate import best_threshold, labelled_steps, load_rerank, processbench_metrics
+from minos.verifier.evaluate import (
+    best_threshold,
+    by_source,
+    labelled_steps,
+    load_rerank,
+    processbench_metrics,
+)
 from minos.verifier.scheme import StepTagScheme
 from minos.verifier.symbolic import given_used
 
@@ -68,24 +74,30 @@ def per_problem(rows, flat) -> list[list]:
     return [[next(it) for _ in r["solutions"]] for r in rows]
 
 
-def given_of(rows) -> list[float]:
+def load_rerank_part(name: str):
+    """A rerank file's rows and their candidates, split and read once."""
+    rows = load_rerank(DATA / f"{name}.jsonl")
+    return rows, [rerank_candidates(r) for r in rows]
+
+
+def given_of(rows, built) -> list[float]:
     """`given_used` of every recorded solution, flat in file order."""
-    return [given_used(row["question"], c.steps) for row in rows for c in rerank_candidates(row)]
+    return [given_used(row["question"], c.steps) for row, cs in zip(rows, built, strict=True) for c in cs]
 
 
-def solution_examples(rows, hybrid, symbolic, how: str):
+def solution_examples(rows, built, hybrid, symbolic, how: str):
     """(aggregated hybrid step score, the solution's checker features, whether its answer is right) per
     recorded solution."""
     out = []
-    given = iter(given_of(rows))
-    for row, h, st in zip(rows, per_problem(rows, hybrid), per_problem(rows, symbolic), strict=True):
-        for cand, steps, statuses in zip(rerank_candidates(row), h, st, strict=True):
+    given = iter(given_of(rows, built))
+    for row, cs, h, st in zip(rows, built, per_problem(rows, hybrid), per_problem(rows, symbolic), strict=True):
+        for cand, steps, statuses in zip(cs, h, st, strict=True):
             out.append((aggregate(steps, how), solution_verdicts(statuses, next(given)), float(answers_equal(cand.answer, row["answer"]))))
     return out
 
 
-def solution_scores(cal: Calibration, rows, hybrid, symbolic) -> list[float | None]:
-    return [cal.solution_score(h, st, g) for h, st, g in zip(hybrid, symbolic, given_of(rows), strict=True)]
+def solution_scores(cal: Calibration, rows, built, hybrid, symbolic) -> list[float | None]:
+    return [cal.solution_score(h, st, g) for h, st, g in zip(hybrid, symbolic, given_of(rows, built), strict=True)]
 
 
 def assessments(rows, steps_flat, solutions_flat=None) -> list[list[Assessment]]:
@@ -93,11 +105,11 @@ def assessments(rows, steps_flat, solutions_flat=None) -> list[list[Assessment]]
     return per_problem(rows, [Assessment(tuple(s), w) for s, w in zip(steps_flat, solutions_flat, strict=True)])
 
 
-def weighted_picks(rows, assessed, how: str) -> list[tuple[float, bool]]:
+def weighted_picks(rows, built, assessed, how: str) -> list[tuple[float, bool]]:
     """(support, right) of the weighted vote's pick on each problem."""
     out = []
-    for row, a in zip(rows, assessed, strict=True):
-        candidates = rerank_candidates(row, a)
+    for row, cs, a in zip(rows, built, assessed, strict=True):
+        candidates = rerank_candidates(row, a, cs)
         pick = vote_on(candidates, "weighted_vote", how)
         out.append((pick.support, pick.index >= 0 and answers_equal(candidates[pick.index].answer, row["answer"])))
     return out
@@ -113,12 +125,16 @@ def main() -> None:
     report: dict = {}
 
     labelled = {}
-    for name in SELECT + REPORT + ["sel_omni300", "sel_omni150"]:
+    for name in SELECT + REPORT + ["sel_omni300", "sel_omni150", "sel_omni_more"]:
         c = cached(args.cache, name)
         if c is not None and (DATA / f"{name}.jsonl").exists():
             labelled[name] = (load_labelled(DATA / f"{name}.jsonl"), c["prm"], c["symbolic"])
     omni = "sel_omni"
-    for subset in ("sel_omni300", "sel_omni150"):  # the largest Omni-MATH selection subset scored
+    more = labelled.pop("sel_omni_more", None)
+    if "sel_omni" not in labelled and "sel_omni150" in labelled and more is not None:  # 150 + 350 = 500 rows
+        labelled["sel_omni"] = tuple(a + b for a, b in zip(labelled.pop("sel_omni150"), more, strict=True))
+        omni = "sel_omni150+sel_omni_more"
+    for subset in ("sel_omni300", "sel_omni150"):  # else the largest Omni-MATH selection subset scored
         if "sel_omni" not in labelled and subset in labelled:
             labelled["sel_omni"], omni = labelled.pop(subset), subset
         labelled.pop(subset, None)
@@ -145,21 +161,31 @@ def main() -> None:
             print(f"{name:14s} {reading:12s} t={thresholds[reading]:.4g} F1 {m['f1']:.3f} (err {m['error_acc']:.3f} ok {m['correct_acc']:.3f}) "
                   f"AUROC {m['auroc'] or 0:.3f} ECE {m['ece'] or 0:.3f}")
 
+    # per source (natural and planted apart), at the same thresholds, for the two readings a user gets
+    for name, (rows, _, _) in labelled.items():
+        if len({r.problem.source for r in rows}) < 2:
+            continue
+        for reading in ("hybrid_cal", "prm_cal"):
+            for source, m in by_source(rows, table[name][reading], thresholds[reading]).items():
+                report.setdefault(f"{name}/{source}", {})[reading] = m
+                print(f"{name + '/' + source:28s} {reading:10s} n={m['erroneous']}/{m['correct']} F1 {m['f1']:.3f} "
+                      f"(err {m['error_acc']:.3f} ok {m['correct_acc']:.3f}) AUROC {m['auroc'] or 0:.3f} ECE {m['ece'] or 0:.3f}")
+
     # 3. the solution reading (the vote weight of `auto`): chance that a recorded solution is right from its
     # aggregated hybrid steps and its verdicts, fitted on rr_sel; the aggregation it reads is the one whose
     # fit votes best there
-    sel_cache = cached(args.cache, "rr_sel")
+    sel_cache, rerank_parts = cached(args.cache, "rr_sel"), {}
     if sel_cache is not None:
-        rows = load_rerank(DATA / "rr_sel.jsonl")
+        rows, built = rerank_parts["rr_sel"] = load_rerank_part("rr_sel")
         hybrid = readings(cal, sel_cache["prm"], sel_cache["symbolic"])["hybrid_cal"]
         fits = {}
         for how in AGGREGATIONS:
-            scores, verdicts, labels = zip(*solution_examples(rows, hybrid, sel_cache["symbolic"], how), strict=True)
+            scores, verdicts, labels = zip(*solution_examples(rows, built, hybrid, sel_cache["symbolic"], how), strict=True)
             fits[how] = replace(cal, solution=fit_logistic(scores, labels, verdicts), solution_aggregation=how)
         votes = {}
         for how, fitted in fits.items():
-            weights = solution_scores(fitted, rows, hybrid, sel_cache["symbolic"])
-            votes[how] = rerank_metrics(rows, assessments(rows, hybrid, weights))["weighted_vote_auto"]
+            weights = solution_scores(fitted, rows, built, hybrid, sel_cache["symbolic"])
+            votes[how] = rerank_metrics(rows, assessments(rows, hybrid, weights), built)["weighted_vote_auto"]
         how = args.aggregation or max(AGGREGATIONS, key=lambda h: votes[h])
         cal = fits[how]
         print("solution fit: weighted vote on rr_sel by the aggregation it reads", votes, "->", how, cal.solution)
@@ -170,21 +196,23 @@ def main() -> None:
         c = cached(args.cache, part)
         if c is None:
             continue
-        rows = load_rerank(DATA / f"{part}.jsonl")
+        if part not in rerank_parts:
+            rerank_parts[part] = load_rerank_part(part)
+        rows, built = rerank_parts[part]
         table = readings(cal, c["prm"], c["symbolic"])
-        weights = solution_scores(cal, rows, table["hybrid_cal"], c["symbolic"])
+        weights = solution_scores(cal, rows, built, table["hybrid_cal"], c["symbolic"])
         for reading, sc in table.items():
-            acc = rerank_metrics(rows, assessments(rows, sc, weights if reading == "hybrid_cal" else None))
+            acc = rerank_metrics(rows, assessments(rows, sc, weights if reading == "hybrid_cal" else None), built)
             report.setdefault(part, {})[reading] = acc
             shown = {k: v for k, v in acc.items() if k in ("self_consistency", "oracle") or k.endswith(("_auto", "_min", "_last"))}
             print(f"{part} {reading:12s} " + " ".join(f"{k} {v:.3f}" for k, v in shown.items()))
 
     if sel_cache is not None:
         # the vote's confidence: whether weighted voting under `auto` picked right, against its support, on rr_sel
-        rows = load_rerank(DATA / "rr_sel.jsonl")
+        rows, built = rerank_parts["rr_sel"]
         hybrid = readings(cal, sel_cache["prm"], sel_cache["symbolic"])["hybrid_cal"]
-        weights = solution_scores(cal, rows, hybrid, sel_cache["symbolic"])
-        picked = weighted_picks(rows, assessments(rows, hybrid, weights), "auto")
+        weights = solution_scores(cal, rows, built, hybrid, sel_cache["symbolic"])
+        picked = weighted_picks(rows, built, assessments(rows, hybrid, weights), "auto")
         conf = fit_logistic([min(max(s, 1e-4), 1 - 1e-4) for s, _ in picked], [float(ok) for _, ok in picked])
         cal = replace(cal, confidence=conf, vote="weighted_vote", vote_aggregation="auto")
         report["chosen"] = {"solution_aggregation": cal.solution_aggregation, "thresholds": thresholds,
@@ -193,10 +221,10 @@ def main() -> None:
             c = cached(args.cache, part)
             if c is None:
                 continue
-            rows = load_rerank(DATA / f"{part}.jsonl")
+            rows, built = rerank_parts[part]
             hybrid = readings(cal, c["prm"], c["symbolic"])["hybrid_cal"]
-            weights = solution_scores(cal, rows, hybrid, c["symbolic"])
-            picked = weighted_picks(rows, assessments(rows, hybrid, weights), "auto")
+            weights = solution_scores(cal, rows, built, hybrid, c["symbolic"])
+            picked = weighted_picks(rows, built, assessments(rows, hybrid, weights), "auto")
             report["chosen"][f"confidence_ece_{part}"] = expected_calibration_error([conf(s) for s, _ in picked], [float(ok) for _, ok in picked])
         print("chosen:", report["chosen"], "confidence", conf)
 

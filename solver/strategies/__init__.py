@@ -22,16 +22,16 @@ STRATEGIES: dict[str, Strategy] = {
 }
 
 
-
 def voters(pool: Sequence[Candidate]) -> list[Candidate]:
     """The candidates that vote: those whose generation finished (all of them when none did)."""
     return [c for c in pool if c.finished] or list(pool)
 
 
 def vote_on(candidates: Sequence[Candidate], strategy: str, aggregation: str, classes: Sequence[int] | None = None) -> Pick:
-    """`strategy`'s pick among `candidates` (the voters, see `voters`), each weighed by its verifier scores
-    under `aggregation` (`minos.core.votes.candidate_score`): the one vote of a solve, of a re-vote of its
-    candidates (`minos batch`'s accuracy against n) and of a rerank of recorded solutions."""
+    """`strategy`'s pick among `candidates`, each weighed by its verifier scores under `aggregation`
+    (`minos.core.votes.candidate_score`): the one vote of a solve, of a re-vote of its candidates (`minos
+    batch`'s accuracy against n) and of a rerank of recorded solutions. Every candidate given votes: a solve
+    passes `voters(pool)`, which leaves out unfinished ones."""
     answers = [c.answer for c in candidates]
     classes = answer_classes(answers) if classes is None else classes
     weights = [candidate_score(c.step_scores, aggregation, c.solution_score) for c in candidates]
