@@ -114,27 +114,29 @@ class Calibration:
 
 
 def fit_logistic(scores: Sequence[float], labels: Sequence[float], statuses: Sequence[Verdicts] | None = None,
-                 l2: float = 1e-3) -> Logistic:
+                 l2: float = 1e-3, weights: Sequence[float] | None = None) -> Logistic:
     """The maximum-likelihood `Logistic` (Newton's method, a small L2 penalty so a verdict never seen wrong
     keeps a finite weight). Features: the score's log-odds, a bias, and with `statuses` one feature per
-    symbolic verdict (as `Logistic` reads them)."""
+    symbolic verdict (as `Logistic` reads them). `weights`: one per example (e.g. so that each selection
+    file counts the same however many steps it has); all 1 by default."""
     import numpy as np
 
     columns = [[logit(s) for s in scores], [1.0] * len(scores)]
     if statuses is not None:
         columns += [list(feature) for feature in zip(*(_indicators(st) for st in statuses), strict=True)]
     x, y = np.array(columns, dtype=float).T, np.array(labels, dtype=float)
+    c = np.ones(len(y)) if weights is None else np.array(weights, dtype=float)
 
     def loss(w):
         z = x @ w
-        return float(np.sum(np.logaddexp(0, z) - y * z) + 0.5 * l2 * w @ w)
+        return float(np.sum(c * (np.logaddexp(0, z) - y * z)) + 0.5 * l2 * w @ w)
 
     w = np.zeros(x.shape[1])
     w[0] = 1.0
     for _ in range(200):
         p = 1 / (1 + np.exp(-(x @ w)))
-        grad = x.T @ (p - y) + l2 * w
-        hess = (x * (p * (1 - p))[:, None]).T @ x + l2 * np.eye(len(w))
+        grad = x.T @ (c * (p - y)) + l2 * w
+        hess = (x * (c * p * (1 - p))[:, None]).T @ x + l2 * np.eye(len(w))
         step = np.linalg.solve(hess, grad)
         # saturated scores (a sharp PRM's 1e-6 and 1 - 1e-6) make the plain Newton step overshoot: halve it
         # until the loss goes down

@@ -35,7 +35,7 @@ def main(checkpoint: str, out_dir: str, *files: str) -> None:
         path, target = Path(name), out / f"{Path(name).stem}.json"
         if target.exists():
             continue
-        verifier = verifier or NeuralVerifier(checkpoint, mode="prm")
+        verifier = verifier or NeuralVerifier(checkpoint, mode="prm", calibrated=False)  # raw: choose.py fits on them
         items = items_of(path)
         start = time.perf_counter()
         prm = verifier.score_batch(items)

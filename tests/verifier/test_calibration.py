@@ -58,6 +58,18 @@ def test_fit_recovers_a_known_logistic():
     assert (plain.wrong, plain.ok) == (0.0, 0.0)
 
 
+def test_an_integer_weight_fits_as_that_many_copies_of_the_example():
+    """`weights` (choose.py weighs each selection file alike with them) count an example w times."""
+    rng = random.Random(1)
+    scores = [rng.random() * 0.98 + 0.01 for _ in range(300)]
+    labels = [float(rng.random() < s) for s in scores]
+    counts = [rng.choice([1, 2, 3]) for _ in scores]
+    weighted = fit_logistic(scores, labels, weights=counts)
+    copied = fit_logistic([s for s, c in zip(scores, counts) for _ in range(c)], [y for y, c in zip(labels, counts) for _ in range(c)])
+    assert (weighted.scale, weighted.bias) == pytest.approx((copied.scale, copied.bias), abs=1e-6)
+    assert (weighted.scale, weighted.bias) != pytest.approx((fit_logistic(scores, labels).scale, fit_logistic(scores, labels).bias), abs=1e-3)
+
+
 def test_fit_recovers_a_known_solution_logistic():
     """The solution reading: verdict features are a 0/1 flag and a share, fitted by the same Newton steps."""
     rng = random.Random(2)
