@@ -59,7 +59,7 @@ def _evaluate(evaluate, file: Path, verifier, as_json: bool, title: str, **optio
 def processbench(
     file: Annotated[Path, typer.Argument(help="ProcessBench JSON (or any step-labelled file)")],
     threshold: Annotated[
-        float | None, typer.Option(help="a step under this is an error [default: the verifier's own dev-split threshold, else 0.5]")
+        float | None, typer.Option(help="a step under this is an error [default: the verifier's own: its stored threshold, or its likeliest first error where it stores a no_error_bias; else 0.5]")
     ] = None,
     sweep: Annotated[bool, typer.Option(help="report the best F1 over thresholds 0.05..0.95 (tuned on this data: an upper bound)")] = False,
     per_source: Annotated[bool, typer.Option("--by-source", help="figures for each source in the file (its rows' `source`), then all")] = False,
@@ -121,7 +121,9 @@ def threshold(
     figures = best_threshold([(rows, chosen.score_batch([(r.problem.question, list(r.steps)) for r in rows])) for rows in sets])
     if write:
         field = "hybrid_threshold" if chosen is not neural else "threshold"
-        replace(neural.scheme, **{field: figures["threshold"]}).save(neural.path)
+        # the threshold chosen here is the rule from now on: a stored likeliest-first-error bias would override it
+        bias = "hybrid_no_error_bias" if chosen is not neural else "no_error_bias"
+        replace(neural.scheme, **{field: figures["threshold"], bias: None}).save(neural.path)
         figures["written"] = f"{neural.path} ({field})"
     _print(figures, as_json, "dev threshold: " + ", ".join(f.name for f in files))
 

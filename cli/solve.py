@@ -97,13 +97,14 @@ def _show_result(console, result, show: str, config) -> None:
     from rich.table import Table
 
     threshold = config.flag_threshold()
+    bias = getattr(config.verifier, "no_error_bias", None)  # the verifier names a likeliest first wrong step
     chosen = chosen_candidate(result.candidates, result.answer, config.aggregation)
     if show == "all":
         for i, candidate in enumerate(result.candidates):
-            _show_steps(console, f"candidate {i}", candidate, threshold)
+            _show_steps(console, f"candidate {i}", candidate, threshold, bias)
     if show in ("best", "all"):
         if chosen is not None:
-            _show_steps(console, f"chosen solution (candidate {result.candidates.index(chosen)})", chosen, threshold)
+            _show_steps(console, f"chosen solution (candidate {result.candidates.index(chosen)})", chosen, threshold, bias)
         table = Table(title="candidates", show_lines=False)
         for col in ("#", "answer", "steps", "step scores", "solution", "tokens"):
             table.add_column(col)
@@ -122,24 +123,33 @@ def _show_result(console, result, show: str, config) -> None:
     print(result.answer if result.answer is not None else "")
 
 
-def _show_steps(console, title: str, candidate, threshold: float) -> None:
-    """A solution step by step, each with its verifier score; a step under the threshold is marked."""
+def _show_steps(console, title: str, candidate, threshold: float, bias: float | None = None) -> None:
+    """A solution step by step, each with its verifier score; a step under the threshold is marked, and the
+    verifier's likeliest first wrong step named where it names one (`no_error_bias`)."""
+    from minos.verifier.evaluate import predict_first_error
     from rich.markup import escape
 
     console.print(f"[bold]{title}[/]  (a step scoring under {threshold:.2g} is marked x)")
     scores = list(candidate.step_scores) + [None] * (len(candidate.steps) - len(candidate.step_scores))
     critique = candidate.critique
+    named = None
+    if bias is not None and candidate.step_scores:
+        named = predict_first_error([s if s is not None else float("nan") for s in scores], threshold, bias)
     for i, (step, score) in enumerate(zip(candidate.steps, scores, strict=True), 1):
         if score is None or score != score:
             mark, shown = " ", "  -  "
         else:
             mark, shown = ("[red]x[/]" if score < threshold else "[green]✓[/]"), f"{score:.2f}"
         console.print(f" {mark} [dim]{shown}[/]  [cyan]{i}.[/] {escape(step)}")
+        if named == i - 1:
+            console.print("      [yellow]verifier[/]: the likeliest first wrong step")
         if critique is not None and critique.first_error == i - 1:  # the critic's reason, under the step it flags
             console.print(f"      [yellow]critic[/] ({_votes(critique)}): {escape(_clip(critique.text))}")
     if critique is not None and critique.first_error in (-1, None):
         said = "found no wrong step" if critique.first_error == -1 else "gave no readable verdict"
         console.print(f"   [yellow]critic[/] {said} ({_votes(critique)})")
+    if named == -1:
+        console.print("   [yellow]verifier[/]: no wrong step named (the solution is likelier right)")
     console.print(f"   answer: [bold]{escape(str(candidate.answer))}[/]")
 
 

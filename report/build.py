@@ -268,16 +268,20 @@ def processbench_report(
     title: str = "ProcessBench", figures: dict | None = None,
 ) -> dict:
     """Write the report of a ProcessBench evaluation: per solution, the labelled first wrong step against the
-    verifier's first flag (exact / early / late / never; clean / false alarm on right solutions), the score
+    verifier's first flag (`predict_first_error`, as `figures` were computed; exact / early / late / never;
+    clean / false alarm on right solutions), the score
     distributions of right steps and first wrong steps, and the calibration curve. Returns sizes."""
     from minos.verifier.calibration import reliability
     from minos.verifier.evaluate import labelled_steps, predict_first_error
 
     if not samples:
         raise ReportError("no labelled solutions to report")
+    # the first flag as the figures named it: by the verifier's likeliest first error where they used one
+    overall = (figures or {}).get("all", figures or {})
+    bias = overall.get("no_error_bias") if isinstance(overall, dict) else None
     index, details = [], []
     for i, (sample, row) in enumerate(zip(samples, scores, strict=True)):
-        flag = predict_first_error(row, threshold)
+        flag = predict_first_error(row, threshold, bias)
         verdict = _verdict(sample.first_error, flag)
         index.append({"id": str(sample.problem.id), "q": sample.problem.question, "source": sample.problem.source,
                       "first_error": sample.first_error, "flag": flag, "verdict": verdict, "chunk": i // CHUNK, "at": i % CHUNK})

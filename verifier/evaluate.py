@@ -13,26 +13,44 @@ from pathlib import Path
 from minos.core.types import LabelledSolution
 
 
-def predict_first_error(step_scores: list[float], threshold: float) -> int:
-    """ProcessBench prediction: the first step scoring under `threshold`, or -1."""
-    return next((i for i, s in enumerate(step_scores) if s < threshold), -1)
+def predict_first_error(step_scores: list[float], threshold: float, no_error_bias: float | None = None) -> int:
+    """ProcessBench prediction: the first step scoring under `threshold`, or -1.
+
+    With `no_error_bias` (for scores that are calibrated chances that each step is right), the likeliest first
+    wrong step instead: the k with the largest P(the steps before k right) * P(step k wrong), or -1 where
+    P(every step right) * e^no_error_bias is larger still. A long solution whose steps are each a little
+    doubtful is then not flagged at the first of them, and a step that is much less likely right than its
+    neighbours is named even above the threshold."""
+    if no_error_bias is None:
+        return next((i for i, s in enumerate(step_scores) if s < threshold), -1)
+    best, first, before = -math.inf, -1, 0.0  # before: log P(every step so far right)
+    for k, p in enumerate(step_scores):
+        if p != p:  # a step cut off unread: nothing after it can be named
+            break
+        p = min(max(p, 1e-9), 1 - 1e-9)
+        if before + math.log(1 - p) > best:
+            best, first = before + math.log(1 - p), k
+        before += math.log(p)
+    return -1 if before + no_error_bias >= best else first
 
 
-def processbench_metrics(samples: list[LabelledSolution], scores: list[list[float]], threshold: float) -> dict:
+def processbench_metrics(samples: list[LabelledSolution], scores: list[list[float]], threshold: float,
+                         no_error_bias: float | None = None) -> dict:
     """Accuracy on erroneous samples (exact earliest-error step), on correct samples (-1), their F1, the step
     AUROC (which no threshold changes), and the step scores' calibration error (ECE: do steps scored 0.8 turn
-    out right 80% of the time?)."""
+    out right 80% of the time?). The first error is predicted as `predict_first_error` does."""
     from minos.verifier.calibration import expected_calibration_error
 
     pairs = labelled_steps(samples, scores)
     ece = expected_calibration_error([s for s, _ in pairs], [y for _, y in pairs]) if pairs else None
-    return _at_threshold(samples, scores, threshold) | {"auroc": step_auroc(samples, scores), "ece": ece}
+    return _at_threshold(samples, scores, threshold, no_error_bias) | {"auroc": step_auroc(samples, scores), "ece": ece}
 
 
-def _at_threshold(samples: list[LabelledSolution], scores: list[list[float]], threshold: float) -> dict:
+def _at_threshold(samples: list[LabelledSolution], scores: list[list[float]], threshold: float,
+                  no_error_bias: float | None = None) -> dict:
     err_right = err_total = ok_right = ok_total = 0
     for sample, row in zip(samples, scores, strict=True):
-        predicted = predict_first_error(row, threshold)
+        predicted = predict_first_error(row, threshold, no_error_bias)
         if sample.first_error == -1:
             ok_total += 1
             ok_right += predicted == -1
@@ -42,8 +60,9 @@ def _at_threshold(samples: list[LabelledSolution], scores: list[list[float]], th
     error_acc = err_right / err_total if err_total else 0.0
     correct_acc = ok_right / ok_total if ok_total else 0.0
     f1 = 2 * error_acc * correct_acc / (error_acc + correct_acc) if error_acc + correct_acc else 0.0
+    rule = {} if no_error_bias is None else {"no_error_bias": no_error_bias}
     return {
-        "threshold": threshold, "error_acc": error_acc, "correct_acc": correct_acc, "f1": f1,
+        "threshold": threshold, **rule, "error_acc": error_acc, "correct_acc": correct_acc, "f1": f1,
         "erroneous": err_total, "correct": ok_total,
     }
 
@@ -112,14 +131,16 @@ def pick_among_labelled(samples: list[LabelledSolution], scores: list[list[float
             "best_of_n": sum(samples[i].outcome for i in best) / len(mixed), "chance": sum(chance) / len(mixed)}
 
 
-def by_source(samples: list[LabelledSolution], scores: list[list[float]], threshold: float) -> dict[str, dict]:
+def by_source(samples: list[LabelledSolution], scores: list[list[float]], threshold: float,
+              no_error_bias: float | None = None) -> dict[str, dict]:
     """`processbench_metrics` for each source of the rows (`problem.source`: a ProcessBench row's `source`
     field, else the file's name), then for all of them together."""
     groups: dict[str, list[int]] = {}
     for i, sample in enumerate(samples):
         groups.setdefault(sample.problem.source or "?", []).append(i)
-    out = {name: processbench_metrics([samples[i] for i in idx], [scores[i] for i in idx], threshold) for name, idx in sorted(groups.items())}
-    return out | {"all": processbench_metrics(samples, scores, threshold)}
+    out = {name: processbench_metrics([samples[i] for i in idx], [scores[i] for i in idx], threshold, no_error_bias)
+           for name, idx in sorted(groups.items())}
+    return out | {"all": processbench_metrics(samples, scores, threshold, no_error_bias)}
 
 
 THRESHOLDS = [round(0.01 * i, 2) for i in range(1, 100)]
@@ -160,11 +181,12 @@ def evaluate_processbench(
     path: str | Path, verifier, *, threshold: float | None = None, sweep: bool = False, on_error="raise",
     per_source: bool = False, on_scores=None,
 ) -> dict:
-    """ProcessBench metrics at `threshold`, else at the verifier's own (chosen on a dev split when it was
-    trained, stored in minos_verifier.json), else 0.5. `sweep` reports the best threshold instead: that
-    figure is tuned on the data it is measured on, so it is an upper bound, not a result. `per_source`:
-    the metrics of each source in the file and of all rows (`by_source`). `on_scores(samples, scores,
-    threshold, figures)` is called with what the figures were computed from."""
+    """ProcessBench metrics at `threshold`, else as the verifier names a first error itself: at its own
+    threshold (chosen on selection data when it was made, stored in minos_verifier.json), or by its likeliest
+    first error where it stores a `no_error_bias` (`predict_first_error`), else at 0.5. `sweep` reports the
+    best threshold instead: that figure is tuned on the data it is measured on, so it is an upper bound, not a
+    result. `per_source`: the metrics of each source in the file and of all rows (`by_source`).
+    `on_scores(samples, scores, threshold, figures)` is called with what the figures were computed from."""
     from minos.core.data import load_labelled
 
     samples = load_labelled(path, on_error=on_error)
@@ -172,9 +194,10 @@ def evaluate_processbench(
     if sweep:
         figures = sweep_thresholds(samples, scores)
     else:
+        bias = None
         if threshold is None:
-            threshold = verifier.threshold or 0.5
-        figures = by_source(samples, scores, threshold) if per_source else processbench_metrics(samples, scores, threshold)
+            threshold, bias = verifier.threshold or 0.5, getattr(verifier, "no_error_bias", None)
+        figures = by_source(samples, scores, threshold, bias) if per_source else processbench_metrics(samples, scores, threshold, bias)
     if on_scores is not None:  # e.g. the HTML report: the same rows and scores the figures came from
         on_scores(samples, scores, figures["threshold"] if sweep else threshold, figures)
     return figures

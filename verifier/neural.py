@@ -99,6 +99,8 @@ class NeuralVerifier(BaseVerifier):
         # a checkpoint calibrated on selection data (`minos_calibration.json`) scores probabilities that a step
         # is right; its stored thresholds are on that scale. The ORM reading keeps the raw final-tag score.
         self.calibration = Calibration.load(path) if calibrated and scheme.mode == "prm" else None
+        # the likeliest-first-error rule reads scores as chances: only a calibrated reading has it
+        self.no_error_bias = scheme.no_error_bias if self.calibration is not None else None
         self.name = f"{scheme.mode}:{path}"
         self.max_length, self.batch_size = max_length, batch_size
         self.device = device or ("cuda" if torch.cuda.is_available() else "cpu")

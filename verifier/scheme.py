@@ -36,6 +36,11 @@ class StepTagScheme:
     # the same, for the hybrid reading (steps the symbolic checker proves wrong set to 0): zeroing moves the
     # best threshold, so it is chosen on dev with that reading
     hybrid_threshold: float | None = None
+    # where stored, a solution's first wrong step is named as the likeliest one under the calibrated scores
+    # (`minos.verifier.evaluate.predict_first_error`) rather than the first step under the threshold; chosen on
+    # selection data for each reading, like the thresholds
+    no_error_bias: float | None = None
+    hybrid_no_error_bias: float | None = None
     question_join: str = "\n"  # between the question and the first step (Math-Shepherd's card: " ")
     step_prefix: str = ""  # before step i, unless the step has one already (Math-Shepherd: "Step {i}: ")
     turns: bool = False  # RLHFlow: one user turn per step, each answered `good` by the assistant

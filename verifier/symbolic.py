@@ -247,6 +247,7 @@ class HybridVerifier(BaseVerifier):
         self.calibration = getattr(neural, "calibration", None)
         own = neural.scheme.hybrid_threshold  # chosen on dev with this reading, where stored
         self.threshold = own if own is not None else neural.threshold
+        self.no_error_bias = neural.scheme.hybrid_no_error_bias if self.calibration is not None else None
 
     def confidence(self, support: float, strategy: str, aggregation: str) -> float | None:
         return self.neural.confidence(support, strategy, aggregation)

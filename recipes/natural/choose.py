@@ -5,7 +5,8 @@
 CACHE_DIR holds `recipes/natural/score.py`'s output for the files of `build_data.py`. Everything is fitted
 or chosen on the selection files (`sel_nat_*`, `sel_omni*`, `rr_sel`) and printed for the report files
 (`rep_nat_*`, `rep_prmbench` apart as planted errors, `rr_rep`), which no choice reads. `--write` stores the
-calibration (`minos_calibration.json`) and the thresholds (`minos_verifier.json`) in CHECKPOINT.
+calibration (`minos_calibration.json`), the thresholds and the first-error rule (`minos_verifier.json`) in
+CHECKPOINT.
 """
 
 import argparse
@@ -160,19 +161,42 @@ def main() -> None:
 
     _, weigh, cal, table, thresholds = max(fitted("steps"), fitted("files"), key=lambda f: f[0])
     report["weigh"] = weigh
+
+    # the first-error rule of each calibrated reading: the first step under its threshold, or its likeliest
+    # first wrong step (`predict_first_error`) at the no-error bias with the best mean selection F1, kept
+    # where that beats the threshold's mean selection F1
+    biases = {}
+    for reading in ("prm_cal", "hybrid_cal"):
+        sets = [(labelled[n][0], table[n][reading]) for n in select]
+
+        def mean_f1(bias, sets=sets, t=thresholds[reading]):
+            return sum(processbench_metrics(rows, sc, t, bias)["f1"] for rows, sc in sets) / len(sets)
+
+        bias = max([b / 8 for b in range(-80, 81)], key=lambda b: (mean_f1(b), -abs(b)))
+        print(f"{reading}: mean selection F1, first under the threshold {mean_f1(None):.3f}, likeliest first error "
+              f"at no-error bias {bias:g} {mean_f1(bias):.3f}")
+        if mean_f1(bias) > mean_f1(None):
+            biases[reading] = bias
+    report["no_error_bias"] = biases
+
     for name, (rows, _, _) in labelled.items():
         for reading, sc in table[name].items():
-            m = processbench_metrics(rows, sc, thresholds[reading])
+            m = processbench_metrics(rows, sc, thresholds[reading], biases.get(reading))
             report.setdefault(name, {})[reading] = m
-            print(f"{name:14s} {reading:12s} t={thresholds[reading]:.4g} F1 {m['f1']:.3f} (err {m['error_acc']:.3f} ok {m['correct_acc']:.3f}) "
-                  f"AUROC {m['auroc'] or 0:.3f} ECE {m['ece'] or 0:.3f}")
+            rule = f"t={thresholds[reading]:.4g}" + (f" bias={biases[reading]:g}" if reading in biases else "")
+            also = ""
+            if reading in biases:  # the threshold rule's F1 beside it
+                plain = processbench_metrics(rows, sc, thresholds[reading])
+                also = f" [first under t: F1 {plain['f1']:.3f} (err {plain['error_acc']:.3f} ok {plain['correct_acc']:.3f})]"
+            print(f"{name:14s} {reading:12s} {rule} F1 {m['f1']:.3f} (err {m['error_acc']:.3f} ok {m['correct_acc']:.3f}) "
+                  f"AUROC {m['auroc'] or 0:.3f} ECE {m['ece'] or 0:.3f}{also}")
 
     # per source (natural and planted apart), at the same thresholds, for the two readings a user gets
     for name, (rows, _, _) in labelled.items():
         if len({r.problem.source for r in rows}) < 2:
             continue
         for reading in ("hybrid_cal", "prm_cal"):
-            for source, m in by_source(rows, table[name][reading], thresholds[reading]).items():
+            for source, m in by_source(rows, table[name][reading], thresholds[reading], biases.get(reading)).items():
                 report.setdefault(f"{name}/{source}", {})[reading] = m
                 print(f"{name + '/' + source:28s} {reading:10s} n={m['erroneous']}/{m['correct']} F1 {m['f1']:.3f} "
                       f"(err {m['error_acc']:.3f} ok {m['correct_acc']:.3f}) AUROC {m['auroc'] or 0:.3f} ECE {m['ece'] or 0:.3f}")
@@ -238,7 +262,8 @@ def main() -> None:
     if args.write:
         cal.save(args.write)
         scheme = StepTagScheme.load(args.write)
-        scheme = replace(scheme, threshold=thresholds["prm_cal"], hybrid_threshold=thresholds["hybrid_cal"])
+        scheme = replace(scheme, threshold=thresholds["prm_cal"], hybrid_threshold=thresholds["hybrid_cal"],
+                         no_error_bias=biases.get("prm_cal"), hybrid_no_error_bias=biases.get("hybrid_cal"))
         scheme.save(args.write)
         print("written to", args.write)
     if args.json:

@@ -85,6 +85,22 @@ def test_solve_shows_the_chosen_solution_step_by_step(monkeypatch, show, present
         assert text not in result.output, result.output
 
 
+def test_solve_names_the_verifiers_likeliest_first_wrong_step(monkeypatch):
+    """A verifier that names a first wrong step (a stored no-error bias, as the shipped one does) has it
+    shown under that step; the x marks stay the threshold's."""
+    import minos.generators as generators
+    from minos.verifier.symbolic import SymbolicVerifier
+
+    monkeypatch.setattr(generators, "load_generator", lambda spec, model=None, **_: HalvingGenerator())
+    monkeypatch.setattr(SymbolicVerifier, "no_error_bias", 0.0, raising=False)
+    result = runner.invoke(app, ["solve", "Half of 48?", "--n", "1", "--verifier", "symbolic"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    at = next(i for i, line in enumerate(lines) if "1. Half of 48 is 48 / 2 = 26." in line)
+    assert "verifier: the likeliest first wrong step" in lines[at + 1], result.output
+    assert result.output.count("likeliest first wrong step") == 1
+
+
 @pytest.mark.parametrize(
     "args, message",
     [

@@ -243,9 +243,13 @@ def test_dev_threshold_is_written_beside_the_checkpoint_and_used(stage2, injecte
     out = stage2[0]
     dev = tmp_path / "dev.jsonl"
     write_jsonl_atomic(dev, [r.to_dict() for r in injected])
+    stored = json.loads((out / "minos_verifier.json").read_text())
+    (out / "minos_verifier.json").write_text(json.dumps(stored | {"no_error_bias": -1.0}))
     result = CliRunner().invoke(app, ["eval", "threshold", str(dev), "--verifier", f"prm:{out}", "--write", "--json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.stdout)
+    # the threshold chosen is the rule from now on: a stored likeliest-first-error bias is cleared
+    assert json.loads((out / "minos_verifier.json").read_text())["no_error_bias"] is None
     verifier = load_verifier(f"prm:{out}")
     assert verifier.threshold == figures["threshold"] == json.loads((out / "minos_verifier.json").read_text())["threshold"]
     scores = verifier.score_batch([(r.problem.question, list(r.steps)) for r in injected])

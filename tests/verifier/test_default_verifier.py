@@ -43,6 +43,9 @@ def test_default_verifier_is_shipped_and_loads_offline(monkeypatch):
     assert sum(p.stat().st_size for p in DEFAULT_VERIFIER.iterdir()) < 20e6
     verifier = load_verifier("default")
     assert verifier.threshold is not None and 0.0 < verifier.threshold < 1.0  # chosen on the dev split
+    # it names a first wrong step as its likeliest one (chosen on the selection sets); the PRM reading alone
+    # kept the threshold there
+    assert verifier.no_error_bias is not None and load_verifier("prm:default").no_error_bias is None
     (scores,) = verifier.score("What is 2 + 3?", [["2 + 3 = 5", "The answer is 5."]])
     assert len(scores) == 2 and all(0.0 <= s <= 1.0 for s in scores)
 

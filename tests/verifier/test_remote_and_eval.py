@@ -9,8 +9,10 @@ from minos.verifier.evaluate import (
     THRESHOLDS,
     best_threshold,
     by_source,
+    evaluate_processbench,
     outcome_accuracy,
     pick_among_labelled,
+    predict_first_error,
     processbench_metrics,
     step_auroc,
     sweep_thresholds,
@@ -82,6 +84,60 @@ def test_processbench_metrics():
     best = sweep_thresholds(samples, scores)
     # the lowest threshold that flags step 2 of the first row (0.3) and not 0.4: just above 0.3, a score itself
     assert best["f1"] >= m["f1"] and 0.3 < best["threshold"] < 0.31
+
+
+NAN = float("nan")
+
+
+@pytest.mark.parametrize(
+    ("scores", "threshold", "bias", "expected"),
+    [
+        # the first step under the threshold, or none
+        ([0.9, 0.3, 0.2], 0.5, None, 1),
+        ([0.9, 0.9, 0.9], 0.5, None, -1),
+        # likeliest first error: P(0 wrong) .1, P(1 first wrong) .9*.7=.63, P(2) .9*.3*.8=.22, P(none) .054
+        ([0.9, 0.3, 0.2], 0.5, 0.0, 1),
+        # two doubtful steps, then sure ones: the threshold flags the first; all right (.50) beats step 0 wrong (.26)
+        ([0.74, 0.74, 0.95, 0.95], 0.75, None, 0),
+        ([0.74, 0.74, 0.95, 0.95], 0.75, 0.0, -1),
+        # one step far less likely than its neighbours: named above the threshold once "none" is discounted
+        ([0.99, 0.99, 0.8, 0.99], 0.75, None, -1),
+        ([0.99, 0.99, 0.8, 0.99], 0.75, 0.0, -1),
+        ([0.99, 0.99, 0.8, 0.99], 0.75, -2.0, 2),
+        # steps cut off unread (NaN) are never named, by either rule
+        ([0.9, NAN, NAN], 0.5, 0.0, -1),
+        ([0.2, NAN], 0.5, 0.0, 0),
+        ([0.9, NAN, NAN], 0.5, None, -1),
+        # certain scores (0 and 1) do not break the logarithms
+        ([1.0, 0.0, 1.0], 0.5, 0.0, 1),
+    ],
+)
+def test_predict_first_error_rows(scores, threshold, bias, expected):
+    assert predict_first_error(scores, threshold, bias) == expected
+
+
+def test_processbench_reads_the_verifiers_own_first_error_rule(tmp_path):
+    """A verifier that stores a no-error bias is evaluated by its likeliest first error; a threshold given
+    on the command line asks for the threshold rule instead."""
+    from minos.core.data import write_jsonl_atomic
+    from minos.verifier import BaseVerifier
+
+    steps = ("a", "b", "c", "d")
+    rows = [LabelledSolution(Problem("p", "q"), steps, (1.0,) * 4), LabelledSolution(Problem("p", "q"), steps, (1.0, 1.0, 0.0, 0.0))]
+
+    class Fixed(BaseVerifier):
+        threshold, no_error_bias = 0.75, 0.0
+
+        def score_batch(self, items):
+            return [[0.74, 0.74, 0.95, 0.95], [0.99, 0.99, 0.2, 0.99]]
+
+    path = tmp_path / "rows.jsonl"
+    write_jsonl_atomic(path, [r.to_dict() for r in rows])
+    own = evaluate_processbench(path, Fixed())
+    assert (own["correct_acc"], own["error_acc"], own["no_error_bias"]) == (1.0, 1.0, 0.0)
+    asked = evaluate_processbench(path, Fixed(), threshold=0.75)
+    assert (asked["correct_acc"], asked["error_acc"]) == (0.0, 1.0) and "no_error_bias" not in asked
+    assert by_source(rows, Fixed().score_batch([]), 0.75, 0.0)["all"]["f1"] == 1.0
 
 
 @pytest.mark.parametrize(
