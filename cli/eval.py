@@ -81,11 +81,11 @@ def processbench(
 
         check_report_options(html)
 
-        def on_scores(samples, scores, used, figures):
+        def on_scores(samples, scores, used, bias, figures):
             from minos.report import processbench_report
 
             processbench_report(samples, scores, used, html, title=f"ProcessBench: {file.name}",
-                                figures=figures.get("all", figures))
+                                figures=figures.get("all", figures), no_error_bias=bias)
     _exists(file)
     _evaluate(evaluate_processbench, file, verifier_from(options), as_json, f"ProcessBench: {file.name}", threshold=threshold,
               sweep=sweep, per_source=per_source, on_scores=on_scores)

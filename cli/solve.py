@@ -52,7 +52,7 @@ def solve(
     if html is not None:
         from minos.report import run_report
 
-        row = {**result.to_dict(), "threshold": config.flag_threshold()}
+        row = {**result.to_dict(), **config.flag_rule()}
         run_report([("solve", row)], html, title=f"minos solve: {problem[:80]}", aggregation=config.aggregation)
         console.print(f"report: {html}")
     if as_json:
@@ -96,8 +96,8 @@ def _show_result(console, result, show: str, config) -> None:
     from minos.core.votes import chosen_candidate
     from rich.table import Table
 
-    threshold = config.flag_threshold()
-    bias = getattr(config.verifier, "no_error_bias", None)  # the verifier names a likeliest first wrong step
+    rule = config.flag_rule()
+    threshold, bias = rule["threshold"], rule["no_error_bias"]  # bias: the verifier names a likeliest first wrong step
     chosen = chosen_candidate(result.candidates, result.answer, config.aggregation)
     if show == "all":
         for i, candidate in enumerate(result.candidates):

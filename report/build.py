@@ -85,11 +85,14 @@ def _labels(rows: list[tuple[str, dict]]) -> list[tuple[str, str, str]]:
     return [(s if len(files_of[s]) == 1 else f"{f}/{s}", f, s) for f, s in pairs]
 
 
-def _draw_view(result: SolveResult, aggregation: str) -> dict:
+def _draw_view(result: SolveResult, aggregation: str, threshold: float, no_error_bias: float | None) -> dict:
     """One set of candidates: each distinct answer (math-verify classes) with its votes, its verifier weight
-    (summed candidate scores), its best candidate score and whether it is right; and the majority's pick."""
+    (summed candidate scores), its best candidate score and whether it is right; the majority's pick; and, for a
+    verifier that names a likeliest first wrong step (a row's `no_error_bias`), that step of each candidate, as
+    `minos solve` shows it."""
     from minos.core.answers import answer_classes, answers_equal
     from minos.core.votes import candidate_score, majority_vote
+    from minos.verifier.evaluate import predict_first_error
 
     candidates = result.candidates
     classes = answer_classes([c.answer for c in candidates])
@@ -111,7 +114,11 @@ def _draw_view(result: SolveResult, aggregation: str) -> dict:
     finished = [i for i, c in enumerate(candidates) if c.finished] or list(range(len(candidates)))
     pick = majority_vote([candidates[i].answer for i in finished], [classes[i] for i in finished])
     majority = classes[finished[pick.index]] if pick.index >= 0 else -1
-    return {"classes": classes, "answers": answers, "majority": majority}
+    named = None
+    if no_error_bias is not None:
+        named = [predict_first_error([math.nan if x is None else x for x in c.step_scores or []], threshold, no_error_bias)
+                 for c in candidates]
+    return {"classes": classes, "answers": answers, "majority": majority, "named": named}
 
 
 def _class_of(answer: str | None, view: dict) -> int:
@@ -142,7 +149,8 @@ def _problem(rows: list[tuple[str, dict]], label_of: dict, aggregation: str, def
             draw = home[(file, drawn_by)]
         else:
             draw = len(draws)
-            draws.append(_draw_view(result, aggregation) | {"row": len(detail_rows)})
+            draws.append(_draw_view(result, aggregation, row.get("threshold", default_threshold), row.get("no_error_bias"))
+                         | {"row": len(detail_rows)})
         home[(file, row["strategy"])] = draw
         view = draws[draw]
         chosen = chosen_candidate(result.candidates, result.answer, aggregation)
@@ -265,10 +273,11 @@ def _histogram(values: list[float], bins: int = 20) -> list[int]:
 
 def processbench_report(
     samples: list[LabelledSolution], scores: list[list[float]], threshold: float, output: str | Path, *,
-    title: str = "ProcessBench", figures: dict | None = None,
+    title: str = "ProcessBench", figures: dict | None = None, no_error_bias: float | None = None,
 ) -> dict:
     """Write the report of a ProcessBench evaluation: per solution, the labelled first wrong step against the
-    verifier's first flag (`predict_first_error`, as `figures` were computed; exact / early / late / never;
+    verifier's first flag (`predict_first_error` at `threshold` and `no_error_bias`, the rule `figures` were
+    computed with; exact / early / late / never;
     clean / false alarm on right solutions), the score
     distributions of right steps and first wrong steps, and the calibration curve. Returns sizes."""
     from minos.verifier.calibration import reliability
@@ -276,12 +285,9 @@ def processbench_report(
 
     if not samples:
         raise ReportError("no labelled solutions to report")
-    # the first flag as the figures named it: by the verifier's likeliest first error where they used one
-    overall = (figures or {}).get("all", figures or {})
-    bias = overall.get("no_error_bias") if isinstance(overall, dict) else None
     index, details = [], []
     for i, (sample, row) in enumerate(zip(samples, scores, strict=True)):
-        flag = predict_first_error(row, threshold, bias)
+        flag = predict_first_error(row, threshold, no_error_bias)
         verdict = _verdict(sample.first_error, flag)
         index.append({"id": str(sample.problem.id), "q": sample.problem.question, "source": sample.problem.source,
                       "first_error": sample.first_error, "flag": flag, "verdict": verdict, "chunk": i // CHUNK, "at": i % CHUNK})
@@ -291,7 +297,8 @@ def processbench_report(
     counts: dict[str, int] = {}
     for entry in index:
         counts[entry["verdict"]] = counts.get(entry["verdict"], 0) + 1
-    head = {"kind": "processbench", "title": title, "threshold": threshold, "figures": _plain_figures(figures or {}),
+    head = {"kind": "processbench", "title": title, "threshold": threshold, "no_error_bias": no_error_bias,
+            "figures": _plain_figures(figures or {}),
             "verdicts": counts, "histogram": {"right": _histogram(right), "wrong": _histogram(wrong)},
             "calibration": reliability([s for s, _ in pairs], [label for _, label in pairs]), "problems": index}
     size = _write(output, title, head, [details[i:i + CHUNK] for i in range(0, len(details), CHUNK)])

@@ -96,12 +96,12 @@ async def solve_group(index: int, problem, group: list[str], configs: dict) -> t
     strategy = group[0]
     try:
         result = await asolve(problem.question, configs[strategy], reference=problem.reference, problem_id=problem.id)
-        # the threshold a step is flagged under, as `minos solve` shows it (the report draws it)
-        rows = [{**result.to_dict(), "index": index, "threshold": configs[strategy].flag_threshold()}]
+        # how a step is flagged, as `minos solve` shows it (the report draws it)
+        rows = [{**result.to_dict(), "index": index, **configs[strategy].flag_rule()}]
         # the other strategies of the group vote on the same candidates: one draw, one scoring pass
         for other in group[1:]:
             voted = await asyncio.to_thread(revote, result, configs[other])
-            rows.append({**voted.to_dict(), "index": index, "drawn_by": strategy, "threshold": configs[other].flag_threshold()})
+            rows.append({**voted.to_dict(), "index": index, "drawn_by": strategy, **configs[other].flag_rule()})
         return rows, None
     except Exception as exc:  # one failed problem is recorded; the run goes on
         dead = _unreachable(exc)

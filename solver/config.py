@@ -42,6 +42,11 @@ class SolverConfig:
         when it was trained), else the search's pruning threshold, else 0.5."""
         return (self.verifier.threshold if self.verifier else None) or self.threshold or 0.5
 
+    def flag_rule(self) -> dict:
+        """How a step is shown flagged, as a result row records it: the threshold, and the verifier's no-error
+        bias where it names a likeliest first wrong step instead (`predict_first_error`)."""
+        return {"threshold": self.flag_threshold(), "no_error_bias": getattr(self.verifier, "no_error_bias", None)}
+
     def __post_init__(self) -> None:
         from minos.generators.base import Generator
         from minos.verifier.base import Verifier

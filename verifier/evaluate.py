@@ -177,6 +177,21 @@ def best_threshold(sets: list[tuple[list[LabelledSolution], list[list[float]]]],
     return head | {"sweep": [{"threshold": t, "f1": f} for t, f in zip(thresholds, mean, strict=True)]}
 
 
+NO_ERROR_BIASES = [b / 8 for b in range(-80, 81)]
+
+
+def best_no_error_bias(sets: list[tuple[list[LabelledSolution], list[list[float]]]], threshold: float,
+                       biases=NO_ERROR_BIASES) -> dict:
+    """The no-error bias of `predict_first_error` with the best mean F1 over several labelled sets (calibrated
+    scores; the threshold fixed), ties: the one nearest 0; beside the mean F1 of the plain threshold rule, so a
+    caller keeps the bias only where it wins."""
+    def mean_f1(bias):
+        return sum(_at_threshold(samples, scores, threshold, bias)["f1"] for samples, scores in sets) / len(sets)
+
+    bias = max(biases, key=lambda b: (mean_f1(b), -abs(b)))
+    return {"no_error_bias": bias, "f1": mean_f1(bias), "threshold_f1": mean_f1(None)}
+
+
 def evaluate_processbench(
     path: str | Path, verifier, *, threshold: float | None = None, sweep: bool = False, on_error="raise",
     per_source: bool = False, on_scores=None,
@@ -186,20 +201,22 @@ def evaluate_processbench(
     first error where it stores a `no_error_bias` (`predict_first_error`), else at 0.5. `sweep` reports the
     best threshold instead: that figure is tuned on the data it is measured on, so it is an upper bound, not a
     result. `per_source`: the metrics of each source in the file and of all rows (`by_source`).
-    `on_scores(samples, scores, threshold, figures)` is called with what the figures were computed from."""
+    `on_scores(samples, scores, threshold, no_error_bias, figures)` is called with what the figures were
+    computed from: the rows, their scores and the first-error rule."""
     from minos.core.data import load_labelled
 
     samples = load_labelled(path, on_error=on_error)
     scores = verifier.score_batch([(s.problem.question, list(s.steps)) for s in samples])
+    bias = None
     if sweep:
         figures = sweep_thresholds(samples, scores)
+        threshold = figures["threshold"]
     else:
-        bias = None
         if threshold is None:
             threshold, bias = verifier.threshold or 0.5, getattr(verifier, "no_error_bias", None)
         figures = by_source(samples, scores, threshold, bias) if per_source else processbench_metrics(samples, scores, threshold, bias)
     if on_scores is not None:  # e.g. the HTML report: the same rows and scores the figures came from
-        on_scores(samples, scores, figures["threshold"] if sweep else threshold, figures)
+        on_scores(samples, scores, threshold, bias, figures)
     return figures
 
 

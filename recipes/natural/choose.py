@@ -29,6 +29,7 @@ from minos.verifier.calibration import (
     solution_verdicts,
 )
 from minos.verifier.evaluate import (
+    best_no_error_bias,
     best_threshold,
     by_source,
     labelled_steps,
@@ -167,16 +168,11 @@ def main() -> None:
     # where that beats the threshold's mean selection F1
     biases = {}
     for reading in ("prm_cal", "hybrid_cal"):
-        sets = [(labelled[n][0], table[n][reading]) for n in select]
-
-        def mean_f1(bias, sets=sets, t=thresholds[reading]):
-            return sum(processbench_metrics(rows, sc, t, bias)["f1"] for rows, sc in sets) / len(sets)
-
-        bias = max([b / 8 for b in range(-80, 81)], key=lambda b: (mean_f1(b), -abs(b)))
-        print(f"{reading}: mean selection F1, first under the threshold {mean_f1(None):.3f}, likeliest first error "
-              f"at no-error bias {bias:g} {mean_f1(bias):.3f}")
-        if mean_f1(bias) > mean_f1(None):
-            biases[reading] = bias
+        chosen = best_no_error_bias([(labelled[n][0], table[n][reading]) for n in select], thresholds[reading])
+        print(f"{reading}: mean selection F1, first under the threshold {chosen['threshold_f1']:.3f}, likeliest first "
+              f"error at no-error bias {chosen['no_error_bias']:g} {chosen['f1']:.3f}")
+        if chosen["f1"] > chosen["threshold_f1"]:
+            biases[reading] = chosen["no_error_bias"]
     report["no_error_bias"] = biases
 
     for name, (rows, _, _) in labelled.items():

@@ -227,13 +227,13 @@
           fixed(a.best, 3), a.correct === true ? "\u2713" : a.correct === false ? "\u2717" : "-",
           [...voters.filter((r) => r.picked === c).map((r) => r.label), ...(draw.majority === c ? ["(majority)"] : [])].join(", ")]))));
       const threshold = base.threshold;
-      card.append(el("div", {}, legend(threshold)));
+      card.append(el("div", {}, legend(threshold), draw.named ? " \u00b7 solid outline: the verifier's likeliest first wrong step" : ""));
       const grid = el("div", { class: "candidates" });
       base.candidates.forEach((cand, i) => {
         const choosers = voters.filter((r) => r.chosen === i).map((r) => r.label);
         grid.append(el("div", { class: "candidate" + (choosers.length ? " chosen" : ""), "data-index": i },
           el("h4", {}, `candidate #${i}`, choosers.length ? el("span", { class: "tag", text: "chosen by " + choosers.join(", ") }) : null),
-          steps(cand, threshold),
+          steps(cand, threshold, draw.named ? (j) => (j === draw.named[i] ? "named" : "") : undefined),
           el("div", { class: "answer-line" }, "answer: ", texts("b", "", cand.answer === null ? "none" : cand.answer),
             draw.classes[i] >= 0 && draw.answers[draw.classes[i]].correct === true ? " \u2713" : draw.classes[i] >= 0 && draw.answers[draw.classes[i]].correct === false ? " \u2717" : "",
             `  \u00b7 ${num(cand.usage ? cand.usage.completion_tokens : 0)} tokens`, cand.finished ? "" : `  \u00b7 unfinished (${cand.finish_reason})`)));
@@ -251,7 +251,9 @@
     const f = head.figures;
     const panels = el("div", { class: "panels" });
     panels.append(el("div", { class: "panel" }, el("h3", { text: "Figures" }),
-      table(["metric", "value"], [["threshold", fixed(head.threshold, 5)], ["error accuracy (exact first wrong step)", fixed(f.error_acc, 4)],
+      table(["metric", "value"], [["threshold", fixed(head.threshold, 5)],
+        ...(head.no_error_bias === null || head.no_error_bias === undefined ? [] : [["first flag: the likeliest first wrong step, no-error bias", fixed(head.no_error_bias, 3)]]),
+        ["error accuracy (exact first wrong step)", fixed(f.error_acc, 4)],
         ["correct accuracy (nothing flagged)", fixed(f.correct_acc, 4)], ["F1", fixed(f.f1, 4)], ["step AUROC", fixed(f.auroc, 4)], ["calibration error (ECE)", fixed(f.ece, 4)],
         ["wrong / right solutions", `${num(f.erroneous)} / ${num(f.correct)}`]])));
     panels.append(el("div", { class: "panel", id: "verdicts" }, el("h3", { text: "First flag against the labelled first wrong step" }),

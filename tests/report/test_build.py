@@ -62,6 +62,19 @@ def test_minos_report_writes_one_page_whose_data_are_the_run_rows(run, tmp_path)
     assert set(by_id["natalia"]["flags"]) == {"wrong", "disagree", "overruled"}
     assert {s["label"] for s in head["summary"]} == {"self_consistency", "weighted_vote", "best_of_n"}
     assert all(row["threshold"] == 0.5 for row in rows if not row["error"])  # recorded by `minos batch`
+    assert all(row["no_error_bias"] is None for row in rows if not row["error"])  # the checker names no first error
+    assert all(draw["named"] is None for d in chunk for draw in d["draws"])
+
+
+@pytest.mark.parametrize(("bias", "named"), [(None, None), (0.0, [2, -1])])
+def test_a_run_row_with_a_no_error_bias_names_each_candidates_likeliest_first_wrong_step(tmp_path, bias, named):
+    row = synthetic_rows(1, candidates=2)[0] | {"threshold": 0.75, "no_error_bias": bias}
+    row["candidates"][0]["step_scores"] = [0.7, 0.7, 0.05, 0.9]  # a little doubtful, then far less likely right
+    row["candidates"][1]["step_scores"] = [0.7, 0.95, 0.95, 0.95]
+    output = tmp_path / "r.html"
+    run_report(read_runs([write_rows(tmp_path / "run.jsonl", [row])]), output)
+    (draw,) = _blocks(output.read_text())["minos-chunk-0"][0]["draws"]
+    assert draw["named"] == named
 
 
 def test_two_runs_of_the_same_strategy_are_told_apart_by_file(run, tmp_path):
@@ -135,3 +148,20 @@ def test_the_fixture_run_keeps_its_critiques_and_votes(fixtures, tmp_path):
     assert len(natalia["draws"]) == 1  # three strategies, one draw
     critiques = [c["critique"] for c in natalia["rows"][0]["candidates"]]
     assert [c["first_error"] for c in critiques] == [0, -1, 0, -1]
+
+
+@pytest.mark.parametrize(("bias", "flags"), [(None, [0, 0]), (0.0, [2, -1])])
+def test_processbench_report_flags_by_the_rule_it_is_given(tmp_path, bias, flags):
+    """The first flag is the threshold's or, with a no-error bias, the likeliest first wrong step: the rule the
+    figures were computed with, passed in and shown in the head."""
+    from minos.core.types import LabelledSolution, Problem
+    from minos.report import processbench_report
+
+    samples = [LabelledSolution(Problem(id="a", question="q"), ("s1", "s2", "s3"), (1.0, 1.0, 0.0)),
+               LabelledSolution(Problem(id="b", question="q"), ("s1", "s2"), (1.0, 1.0))]
+    scores = [[0.7, 0.7, 0.05], [0.7, 0.95]]  # steps a little doubtful, then one far less likely right
+    processbench_report(samples, scores, 0.75, tmp_path / "pb.html", no_error_bias=bias)
+    blocks = _blocks((tmp_path / "pb.html").read_text())
+    head = blocks["minos-head"]
+    assert head["no_error_bias"] == bias
+    assert [p["flag"] for p in head["problems"]] == flags

@@ -7,6 +7,7 @@ from minos.core.types import LabelledSolution, Problem
 from minos.verifier import load_verifier
 from minos.verifier.evaluate import (
     THRESHOLDS,
+    best_no_error_bias,
     best_threshold,
     by_source,
     evaluate_processbench,
@@ -178,6 +179,17 @@ def test_best_threshold_balances_sets_and_by_source():
     mixed = [LabelledSolution(Problem("x", "q", source=src), s.steps, s.labels) for src, s in zip("ab", a[0], strict=True)]
     report = by_source(mixed, a[1], 0.5)
     assert set(report) == {"a", "b", "all"} and report["all"]["erroneous"] == 1 and report["b"]["correct"] == 1
+
+
+def test_best_no_error_bias_is_chosen_beside_the_threshold_rule():
+    # calibrated chances: a long run of slightly doubtful steps (right solution) and a dip above the threshold
+    # (the labelled first error at step 2); the threshold rule flags both solutions at step 0
+    sets = [([_sample(2), _sample(-1)], [[0.7, 0.7, 0.2], [0.7, 0.7, 0.7]])]
+    chosen = best_no_error_bias(sets, 0.75)
+    assert chosen["threshold_f1"] == 0.0 and chosen["f1"] == 1.0
+    assert all(processbench_metrics(*sets[0], 0.75, chosen["no_error_bias"])[k] == 1.0 for k in ("error_acc", "correct_acc"))
+    # a tie is broken toward 0: no scores can tell the biases apart here
+    assert best_no_error_bias([([_sample(-1)], [[0.99]])], 0.5)["no_error_bias"] == 0.0
 
 
 def test_rerank_reads_minos_batch_output(tmp_path):
