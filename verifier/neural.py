@@ -18,6 +18,7 @@ from pathlib import Path
 
 from minos.verifier.base import BaseVerifier
 from minos.verifier.calibration import Calibration
+from minos.verifier.probe import StepProbe
 from minos.verifier.scheme import PRESETS, StepTagScheme
 
 
@@ -83,6 +84,7 @@ class NeuralVerifier(BaseVerifier):
         tokenizer=None,
         precision: str = "auto",
         calibrated: bool = True,
+        probe: bool = True,
     ) -> None:
         import torch
         from minos.core.models import base_of, load_tokenizer, merged_adapter
@@ -130,6 +132,9 @@ class NeuralVerifier(BaseVerifier):
         if self.autocast:
             _bfloat16_linears(self.model)
         self.tag_id, self.good_id, self.bad_id = scheme.token_ids(self.tokenizer)
+        # a step probe stored beside the checkpoint reads a middle layer too (minos.verifier.probe)
+        # (`probe=False` reads the head alone, for comparisons; its scores then do not match the calibration)
+        self.probe = StepProbe.load(path) if probe and scheme.mode == "prm" and scheme.head == "lm" else None
         self._head_at_tags = scheme.head == "lm" and accepts_logits_to_keep(self.model)
         self._lock = threading.Lock()
 
@@ -150,7 +155,8 @@ class NeuralVerifier(BaseVerifier):
         return self.calibration.vote_confidence(support, strategy, aggregation) if self.calibration else None
 
     def raw_batch(self, items: list[tuple[str, list[str] | tuple[str, ...]]]) -> list[list[float]]:
-        """The model's own p(good) at each tag, before any calibration."""
+        """The model's own p(good) at each tag, or its step probe's chance that the step is right where the
+        checkpoint has one; before any calibration."""
         import torch
 
         pairs = [self.encode(question, steps) for question, steps in items]
@@ -190,14 +196,21 @@ class NeuralVerifier(BaseVerifier):
                 kwargs["logits_to_keep"] = torch.tensor(keep, device=self.device)
                 column = {p: j for j, p in enumerate(keep)}
             with self._lock, torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.autocast):
-                logits = self.model(input_ids=input_ids, attention_mask=mask, **kwargs).logits.float()
+                out = self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=self.probe is not None, **kwargs)
+            logits = out.logits.float()
             if self.scheme.head == "token_classification":
                 probs = logits.softmax(-1)[..., 1]
             else:
                 pair = logits[..., [self.good_id, self.bad_id]]
                 probs = pair.softmax(-1)[..., 0]
             for row, i in enumerate(batch):
-                scores = [float(probs[row, column[p]]) for p in positions[row]]
+                at = [column[p] for p in positions[row]]
+                if self.probe is not None and at:
+                    head = probs[row, at].clamp(1e-6, 1 - 1e-6)
+                    read = self.probe.read(out.hidden_states, row, positions[row], (head / (1 - head)).log())
+                    scores = [float(v) for v in read]
+                else:
+                    scores = [float(probs[row, j]) for j in at]
                 results[i] = scores + [math.nan] * (expected[i] - len(scores))
         return results
 

@@ -13,8 +13,8 @@ Writes, under OUT (default data/):
   here) and `rep_nat_gsm8k`, `rep_nat_math`, `rep_prmbench` (figures are reported here; planted apart).
 - `sel_omni.jsonl`: the ProcessBench Omni-MATH selection set (all 1,000); `sel_omni300.jsonl` and its first half
   `sel_omni150.jsonl`: fixed random subsets for comparing checkpoints quickly on a CPU; `sel_omni_more.jsonl`:
-  350 more (a fixed random draw from the rows not in `sel_omni150`), so the 500 together choose the MATH-style
-  side of the thresholds.
+  350 others (a fixed random draw from the rows not in `sel_omni150`), held out of every choice by choose.py: the
+  MATH-style report figure (the natural MATH-style report half is 20 rows).
 - `rr_sel.jsonl` / `rr_rep.jsonl`: the recorded GPT-3 GSM8K solutions split in halves by problem id: the
   loop's aggregation, combination and confidence are fitted on `rr_sel`, and reported on `rr_rep`.
 """

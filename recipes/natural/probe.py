@@ -1,14 +1,17 @@
 """Does a middle layer know more about natural mistakes than the PRM's head? (issue 27, "a head that also reads a
-middle layer"). An exploration on frozen features, not a shipped head.
+middle layer"). A logistic probe on frozen features; the shipped verifier reads steps through the one `write`
+stored (`minos.verifier.probe`).
 
     python recipes/natural/probe.py features CHECKPOINT OUT_DIR FILE [FILE ...] [--limit-per-source N]
     python recipes/natural/probe.py fit OUT_DIR TRAIN_STEM SELECT_STEM [SELECT_STEM ...] --report STEM [STEM ...]
+    python recipes/natural/probe.py write OUT_DIR TRAIN_STEM CHECKPOINT --l2 L2
 
 `features` runs the checkpoint once over each step-labelled FILE and keeps, at every step tag, the hidden state of
 a middle layer and of the last layer, and the PRM's own p(good) (OUT_DIR/STEM.npz; a file done is skipped, so a
 killed run resumes). `fit` trains a logistic probe on the labelled steps of TRAIN (the steps up to the first wrong
 one), chooses its L2 strength by mean step AUROC over the SELECT files, and prints the step AUROC of the probe
-and of the PRM on every file, the REPORT ones read by no choice.
+and of the PRM on every file, the REPORT ones read by no choice. `write` stores the probe at the chosen L2
+beside CHECKPOINT (`minos_probe.json`): the verifier then reads steps through it.
 """
 
 import argparse
@@ -120,7 +123,9 @@ def _train(x, y, l2: float, steps: int = 300):
     return w.detach().numpy(), float(b.detach())
 
 
-def fit(out_dir: Path, data: Path, train: str, select: list[str], report: list[str]) -> None:
+def _train_set(out_dir: Path, data: Path, train: str):
+    """The standardised design of TRAIN's labelled steps (those up to the first wrong one), their labels, and
+    the standardisation."""
     saved, rows = _load(out_dir, train, data)
     labels = []
     for (i, step) in saved["where"]:
@@ -129,22 +134,43 @@ def fit(out_dir: Path, data: Path, train: str, select: list[str], report: list[s
     labels = np.array(labels)
     use = labels >= 0
     x, mean, std = _design(saved)
+    return x[use], labels[use], mean, std
+
+
+def fit(out_dir: Path, data: Path, train: str, select: list[str], report: list[str]) -> None:
+    x, labels, mean, std = _train_set(out_dir, data, train)
     sets = {stem: _load(out_dir, stem, data) for stem in select + report}
     results = {}
     for l2 in (1e-3, 1e-2, 1e-1, 1.0):
-        w, b = _train(x[use], labels[use], l2)
+        w, b = _train(x, labels, l2)
         results[l2] = {}
         for stem, (s, r) in sets.items():
             probe = 1 / (1 + np.exp(-(_design(s, mean, std)[0] @ w + b)))
             kept, scores = _per_row(s, r, probe)
             results[l2][stem] = step_auroc(kept, scores)
     chosen = max(results, key=lambda l2: np.mean([results[l2][s] or 0.5 for s in select]))
-    print(json.dumps({"train_steps": int(use.sum()), "chosen_l2": chosen}))
+    print(json.dumps({"train_steps": len(labels), "chosen_l2": chosen}))
     for stem, (s, r) in sets.items():
         kept, scores = _per_row(s, r, s["prm"])
         print(f"{stem:16s} {'select' if stem in select else 'report':6s} PRM AUROC {step_auroc(kept, scores):.3f}  "
               f"probe AUROC {results[chosen][stem]:.3f}  (every L2: "
               + " ".join(f"{l2:g}:{results[l2][stem]:.3f}" for l2 in results) + ")")
+
+
+def write(out_dir: Path, data: Path, train: str, l2: float, checkpoint: Path) -> None:
+    """Fit the probe at `l2` (the strength `fit` chose) and store it beside CHECKPOINT (`minos_probe.json`),
+    the standardisation folded into its weights, so the verifier reads steps through it."""
+    from minos.verifier.neural import NeuralVerifier
+    from minos.verifier.probe import StepProbe
+
+    x, labels, mean, std = _train_set(out_dir, data, train)
+    w, b = _train(x, labels, l2)
+    layers = NeuralVerifier(checkpoint, calibrated=False).model.config.num_hidden_layers
+    probe = StepProbe(layers=(layers // 2, layers), weight=tuple(float(v) for v in w / std),
+                      bias=float(b - (w * mean / std).sum()),
+                      fitted_on=f"{len(labels)} labelled steps of {train} (frozen features), L2 {l2:g}")
+    probe.save(checkpoint)
+    print(f"written to {checkpoint}: {probe.fitted_on}")
 
 
 def main() -> None:
@@ -162,9 +188,17 @@ def main() -> None:
     g.add_argument("select", nargs="+")
     g.add_argument("--report", nargs="+", default=[])
     g.add_argument("--data", type=Path, default=Path("data"))
+    h = sub.add_parser("write")
+    h.add_argument("out_dir", type=Path)
+    h.add_argument("train")
+    h.add_argument("checkpoint", type=Path)
+    h.add_argument("--l2", type=float, required=True)
+    h.add_argument("--data", type=Path, default=Path("data"))
     args = parser.parse_args()
     if args.command == "features":
         features(args.checkpoint, args.out_dir, args.files, args.limit_per_source, args.max_tokens)
+    elif args.command == "write":
+        write(args.out_dir, args.data, args.train, args.l2, args.checkpoint)
     else:
         fit(args.out_dir, args.data, args.train, args.select, args.report)
 

@@ -113,3 +113,49 @@ def test_scheme_saved_beside_a_checkpoint_is_used(tiny_lm, tmp_path):
     v = load_verifier(f"prm:{ckpt}")
     assert v.scheme.mode == "orm"
 
+
+
+def test_a_step_probe_beside_the_checkpoint_reads_a_middle_layer(tiny_lm, tmp_path):
+    """`minos_probe.json` beside a checkpoint: each step's score is the probe's logistic read of the stored
+    layers' hidden states at the tag plus the head's log-odds, computed here by hand from the model's own
+    hidden states; the ORM reading keeps the head."""
+    import shutil
+
+    import torch
+    from minos.verifier.probe import StepProbe
+
+    checkpoint = shutil.copytree(tiny_lm, tmp_path / "checkpoint")
+    plain = NeuralVerifier(checkpoint, precision="float32")
+    head = plain.score("How many clips?", [STEPS])[0]
+    hidden = plain.model.config.hidden_size
+    torch.manual_seed(0)
+    weight = (torch.randn(2 * hidden + 1) / hidden).tolist()
+    StepProbe(layers=(1, 2), weight=tuple(weight), bias=0.3).save(checkpoint)
+
+    probed = NeuralVerifier(checkpoint, precision="float32")
+    got = probed.score("How many clips?", [STEPS])[0]
+    ids, at = plain.encode("How many clips?", STEPS)
+    with torch.inference_mode():
+        states = plain.model(input_ids=torch.tensor([ids]), output_hidden_states=True).hidden_states
+    odds = torch.tensor([math.log(p / (1 - p)) for p in head])
+    feats = torch.cat([states[1][0, at], states[2][0, at], odds[:, None]], -1)
+    expected = torch.sigmoid(feats @ torch.tensor(weight) + 0.3).tolist()
+    assert got == pytest.approx(expected, abs=1e-5)
+    assert max(abs(a - b) for a, b in zip(got, head, strict=True)) > 1e-3  # the probe, not the head
+    assert NeuralVerifier(checkpoint, mode="orm").probe is None
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ('{"layers": [1], "weight": [0.5]}', "minos_probe.json: not a step probe file"),
+        ('{"layers": [1, 2], "weight": [0.1, 0.2, 0.3], "bias": 0}', "step probe expects 3 features, the model gives 65"),
+    ],
+)
+def test_a_bad_step_probe_is_one_clear_error(tiny_lm, tmp_path, content, message):
+    import shutil
+
+    checkpoint = shutil.copytree(tiny_lm, tmp_path / "checkpoint")
+    (checkpoint / "minos_probe.json").write_text(content)
+    with pytest.raises(ValueError, match=message):
+        NeuralVerifier(checkpoint).score("q", [STEPS])
