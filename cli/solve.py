@@ -134,7 +134,7 @@ def _show_steps(console, title: str, candidate, threshold: float, bias: float | 
     critique = candidate.critique
     named = None
     if bias is not None and candidate.step_scores:
-        named = predict_first_error([s if s is not None else float("nan") for s in scores], threshold, bias)
+        named = predict_first_error(scores, threshold, bias)
     for i, (step, score) in enumerate(zip(candidate.steps, scores, strict=True), 1):
         if score is None or score != score:
             mark, shown = " ", "  -  "

@@ -116,7 +116,7 @@ def _draw_view(result: SolveResult, aggregation: str, threshold: float, no_error
     majority = classes[finished[pick.index]] if pick.index >= 0 else -1
     named = None
     if no_error_bias is not None:
-        named = [predict_first_error([math.nan if x is None else x for x in c.step_scores or []], threshold, no_error_bias)
+        named = [predict_first_error(list(c.step_scores or []), threshold, no_error_bias)
                  for c in candidates]
     return {"classes": classes, "answers": answers, "majority": majority, "named": named}
 

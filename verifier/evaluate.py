@@ -13,8 +13,9 @@ from pathlib import Path
 from minos.core.types import LabelledSolution
 
 
-def predict_first_error(step_scores: list[float], threshold: float, no_error_bias: float | None = None) -> int:
-    """ProcessBench prediction: the first step scoring under `threshold`, or -1.
+def predict_first_error(step_scores: list[float | None], threshold: float, no_error_bias: float | None = None) -> int:
+    """ProcessBench prediction: the first step scoring under `threshold`, or -1. A step left unread (None or
+    NaN: cut off by the context) is never flagged.
 
     With `no_error_bias` (for scores that are calibrated chances that each step is right), the likeliest first
     wrong step instead: the k with the largest P(the steps before k right) * P(step k wrong), or -1 where
@@ -22,10 +23,10 @@ def predict_first_error(step_scores: list[float], threshold: float, no_error_bia
     doubtful is then not flagged at the first of them, and a step that is much less likely right than its
     neighbours is named even above the threshold."""
     if no_error_bias is None:
-        return next((i for i, s in enumerate(step_scores) if s < threshold), -1)
+        return next((i for i, s in enumerate(step_scores) if s is not None and s < threshold), -1)
     best, first, before = -math.inf, -1, 0.0  # before: log P(every step so far right)
     for k, p in enumerate(step_scores):
-        if p != p:  # a step cut off unread: nothing after it can be named
+        if p is None or p != p:  # a step cut off unread: nothing after it can be named
             break
         p = min(max(p, 1e-9), 1 - 1e-9)
         if before + math.log(1 - p) > best:
@@ -188,8 +189,8 @@ def best_no_error_bias(sets: list[tuple[list[LabelledSolution], list[list[float]
     def mean_f1(bias):
         return sum(_at_threshold(samples, scores, threshold, bias)["f1"] for samples, scores in sets) / len(sets)
 
-    bias = max(biases, key=lambda b: (mean_f1(b), -abs(b)))
-    return {"no_error_bias": bias, "f1": mean_f1(bias), "threshold_f1": mean_f1(None)}
+    f1, bias = max(((mean_f1(b), b) for b in biases), key=lambda fb: (fb[0], -abs(fb[1])))
+    return {"no_error_bias": bias, "f1": f1, "threshold_f1": mean_f1(None)}
 
 
 def evaluate_processbench(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass
+from functools import cached_property
 from pathlib import Path
 
 PROBE_FILE = "minos_probe.json"
@@ -47,6 +48,14 @@ class StepProbe:
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"{path}: not a step probe file ({exc})") from None
 
+    @cached_property
+    def _weight(self):
+        # built once per probe, not once per row of every batch (cached_property writes the instance's
+        # __dict__ directly, so a frozen dataclass takes it)
+        import torch
+
+        return torch.tensor(self.weight, dtype=torch.float32)
+
     def read(self, hidden_states, row: int, positions, head_log_odds):
         """The probe's chance that each step is right, for one row of a batch: `hidden_states` as the model
         returns them (embeddings first), `positions` the row's tag positions, `head_log_odds` the PRM head's
@@ -59,5 +68,4 @@ class StepProbe:
         if width != len(self.weight):
             raise ValueError(f"step probe expects {len(self.weight)} features, the model gives {width}: "
                              "it was fitted on another model")
-        weight = torch.tensor(self.weight, dtype=torch.float32, device=feats.device)
-        return torch.sigmoid(feats @ weight + self.bias)
+        return torch.sigmoid(feats @ self._weight.to(feats.device) + self.bias)

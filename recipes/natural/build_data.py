@@ -14,7 +14,8 @@ Writes, under OUT (default data/):
 - `sel_omni.jsonl`: the ProcessBench Omni-MATH selection set (all 1,000); `sel_omni300.jsonl` and its first half
   `sel_omni150.jsonl`: fixed random subsets for comparing checkpoints quickly on a CPU; `sel_omni_more.jsonl`:
   350 others (a fixed random draw from the rows not in `sel_omni150`), held out of every choice by choose.py: the
-  MATH-style report figure (the natural MATH-style report half is 20 rows).
+  MATH-style report figure (the natural MATH-style report half is 20 rows); `sel_omni_rest.jsonl`: the other 500,
+  chosen on beside `sel_omni150`.
 - `rr_sel.jsonl` / `rr_rep.jsonl`: the recorded GPT-3 GSM8K solutions split in halves by problem id: the
   loop's aggregation, combination and confidence are fitted on `rr_sel`, and reported on `rr_rep`.
 """
@@ -90,6 +91,7 @@ first = {r["id"] for r in sample[:150]}
 more = [r for r in omni if r["id"] not in first]
 random.Random(27).shuffle(more)
 write("sel_omni_more", more[:350])
+write("sel_omni_rest", more[350:])  # the other 500: selection rows too (chosen on with sel_omni150)
 
 rerank = rows(SRC / "rerank/gsm8k_gpt3.jsonl")
 write("rr_sel", [r for r in rerank if half(r["id"]) == "sel"])

@@ -3,7 +3,7 @@
     python recipes/natural/choose.py CACHE_DIR [--write CHECKPOINT] [--json OUT.json]
 
 CACHE_DIR holds `recipes/natural/score.py`'s output for the files of `build_data.py`. Everything is fitted
-or chosen on the selection files (`sel_nat_*`, `sel_omni150`, `rr_sel`) and printed for the report files
+or chosen on the selection files (`sel_nat_*`, `sel_omni150`, `sel_omni_rest`, `rr_sel`) and printed for the report files
 (`rep_nat_*`, `sel_omni_more`: 350 Omni-MATH rows held out, `rep_prmbench` apart as planted errors,
 `rr_rep`), which no choice reads. `--write` stores the
 calibration (`minos_calibration.json`), the thresholds and the first-error rule (`minos_verifier.json`) in
@@ -41,10 +41,10 @@ from minos.verifier.scheme import StepTagScheme
 from minos.verifier.symbolic import given_used
 
 DATA = Path("data")
-# the Omni-MATH rows chosen on are a fixed random 150 of the ProcessBench selection set; 350 others
-# (`sel_omni_more`, drawn from the rest) are kept out of every choice: the natural MATH-style report half holds
-# 20 rows, too few to tell verifiers apart, so those 350 are the held-out MATH-style figure
-SELECT = ["sel_nat_gsm8k", "sel_nat_math", "sel_omni150"]
+# the Omni-MATH rows chosen on are 650 of the ProcessBench selection set (`sel_omni150`, `sel_omni_rest`); 350
+# others (`sel_omni_more`, a fixed random draw) are kept out of every choice: the natural MATH-style report half
+# holds 20 rows, too few to tell verifiers apart, so those 350 are the held-out MATH-style figure
+SELECT = ["sel_nat_gsm8k", "sel_nat_math", "sel_omni150", "sel_omni_rest"]
 REPORT = ["rep_nat_gsm8k", "rep_nat_math", "rep_prmbench", "sel_omni_more"]
 SYMBOLIC_SCORE = {"ok": 1.0, "unknown": 0.5, "wrong": 0.0}
 
@@ -62,6 +62,23 @@ def step_examples(rows, prm, symbolic):
     for r in prm:
         keys.append([float(i) if s == s else math.nan for s, i in zip(r, index, strict=False)])
     return [(*flat[int(i)], label) for i, label in labelled_steps(rows, keys)]
+
+
+def style_of(name: str) -> str:
+    """GSM8K-style or MATH-style (Omni-MATH is MATH-style): the issue's floors are per style, so every choice
+    weighs the two styles alike, each pooling its selection files (a 16-row file then does not count as much as
+    650 Omni-MATH rows)."""
+    return "gsm8k" if "gsm8k" in name else "math"
+
+
+def by_style(select: list[str], rows_of, scores_of) -> list[tuple[list, list]]:
+    """(rows, scores) of each style, its selection files pooled."""
+    pooled: dict[str, tuple[list, list]] = {}
+    for name in select:
+        rows, scores = pooled.setdefault(style_of(name), ([], []))
+        rows += rows_of(name)
+        scores += scores_of(name)
+    return list(pooled.values())
 
 
 def readings(cal: Calibration | None, prm, symbolic):
@@ -138,24 +155,28 @@ def main() -> None:
     select = [n for n in SELECT if n in labelled]
 
     # 1. step calibration on the natural selection rows, and 2. thresholds per reading (best mean F1 over the
-    # selection files). The fit either weighs every step alike (the larger Omni-MATH file then counts most) or
-    # every file alike; the one whose hybrid reading has the better mean selection F1 is kept.
+    # two styles, each pooling its selection files). The fit either weighs every step alike (the larger
+    # Omni-MATH files then count most) or each style alike; the one whose hybrid reading has the better mean
+    # selection F1 is kept.
     def fitted(weigh: str):
         parts = {n: step_examples(*labelled[n]) for n in select}
         ex = [e for n in select for e in parts[n]]
-        weights = [1.0 if weigh == "steps" else len(ex) / len(select) / len(parts[n]) for n in select for _ in parts[n]]
+        per_style = {style_of(n): 0 for n in select}
+        for n in select:
+            per_style[style_of(n)] += len(parts[n])
+        weights = [1.0 if weigh == "steps" else len(ex) / len(per_style) / per_style[style_of(n)] for n in select for _ in parts[n]]
         scores, statuses, labels = zip(*ex, strict=True)
         cal = Calibration(fit_logistic(scores, labels, weights=weights), fit_logistic(scores, labels, statuses, weights=weights), Logistic())
         table = {name: readings(cal, prm, symbolic) for name, (_, prm, symbolic) in labelled.items()}
         thresholds, mean_f1 = {}, {}
         for reading in table[select[0]]:
-            chosen = best_threshold([(labelled[n][0], table[n][reading]) for n in select])
+            chosen = best_threshold(by_style(select, lambda n: labelled[n][0], lambda n, r=reading: table[n][r]))
             thresholds[reading], mean_f1[reading] = chosen["threshold"], chosen["f1"]
         print(f"fits on {len(ex)} selection steps, each {weigh[:-1]} alike: {cal.prm} {cal.hybrid}; "
-              f"mean selection F1 of the hybrid reading {mean_f1['hybrid_cal']:.3f}")
+              f"mean selection F1 (per style) of the hybrid reading {mean_f1['hybrid_cal']:.3f}")
         return mean_f1["hybrid_cal"], weigh, cal, table, thresholds
 
-    _, weigh, cal, table, thresholds = max(fitted("steps"), fitted("files"), key=lambda f: f[0])
+    _, weigh, cal, table, thresholds = max(fitted("steps"), fitted("styles"), key=lambda f: f[0])
     report["weigh"] = weigh
 
     # the first-error rule of each calibrated reading: the first step under its threshold, or its likeliest
@@ -163,7 +184,7 @@ def main() -> None:
     # where that beats the threshold's mean selection F1
     biases = {}
     for reading in ("prm_cal", "hybrid_cal"):
-        chosen = best_no_error_bias([(labelled[n][0], table[n][reading]) for n in select], thresholds[reading])
+        chosen = best_no_error_bias(by_style(select, lambda n: labelled[n][0], lambda n, r=reading: table[n][r]), thresholds[reading])
         print(f"{reading}: mean selection F1, first under the threshold {chosen['threshold_f1']:.3f}, likeliest first "
               f"error at no-error bias {chosen['no_error_bias']:g} {chosen['f1']:.3f}")
         if chosen["f1"] > chosen["threshold_f1"]:

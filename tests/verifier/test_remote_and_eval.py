@@ -109,6 +109,10 @@ NAN = float("nan")
         ([0.9, NAN, NAN], 0.5, 0.0, -1),
         ([0.2, NAN], 0.5, 0.0, 0),
         ([0.9, NAN, NAN], 0.5, None, -1),
+        # a candidate's unread steps as `minos solve` and the run report hold them (None), by either rule
+        ([0.9, None, 0.1], 0.5, None, 2),
+        ([0.9, None, 0.1], 0.5, 0.0, -1),
+        ([0.2, None], 0.5, 0.0, 0),
         # certain scores (0 and 1) do not break the logarithms
         ([1.0, 0.0, 1.0], 0.5, 0.0, 1),
     ],
