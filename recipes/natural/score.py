@@ -1,15 +1,16 @@
 """Score selection / report files once and keep the raw numbers, so every choice after it (threshold,
 calibration, combination, aggregation) is a cheap pass over cached scores (issue 27).
 
-    python recipes/natural/score.py CHECKPOINT OUT_DIR FILE [FILE ...]
+    python recipes/natural/score.py CHECKPOINT OUT_DIR FILE [FILE ...] [--head-alone]
 
 For each FILE (step-labelled rows, or rerank rows with `candidates`), writes OUT_DIR/STEM.json:
 {"prm": per-solution raw PRM step scores, "symbolic": per-solution step statuses (ok / wrong / unknown),
-"seconds": scoring time}. A file already scored is skipped, so a killed run resumes.
+"seconds": scoring time}. A file already scored is skipped, so a killed run resumes. `--head-alone` reads a
+checkpoint's PRM head without its step probe (`cache/base`: the last release's reading, for comparisons).
 """
 
+import argparse
 import json
-import sys
 import time
 from pathlib import Path
 
@@ -27,7 +28,7 @@ def items_of(path: Path) -> list[tuple[str, list[str]]]:
     return [(r.problem.question, list(r.steps)) for r in load_labelled(path)]
 
 
-def main(checkpoint: str, out_dir: str, *files: str) -> None:
+def main(checkpoint: str, out_dir: str, files: list[str], head_alone: bool = False) -> None:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     verifier = None
@@ -35,7 +36,7 @@ def main(checkpoint: str, out_dir: str, *files: str) -> None:
         path, target = Path(name), out / f"{Path(name).stem}.json"
         if target.exists():
             continue
-        verifier = verifier or NeuralVerifier(checkpoint, mode="prm", calibrated=False)  # raw: choose.py fits on them
+        verifier = verifier or NeuralVerifier(checkpoint, mode="prm", calibrated=False, probe=not head_alone)  # raw: choose.py fits on them
         items = items_of(path)
         start = time.perf_counter()
         prm = verifier.score_batch(items)
@@ -48,4 +49,10 @@ def main(checkpoint: str, out_dir: str, *files: str) -> None:
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:])
+    parser = argparse.ArgumentParser()
+    parser.add_argument("checkpoint")
+    parser.add_argument("out_dir")
+    parser.add_argument("files", nargs="+")
+    parser.add_argument("--head-alone", action="store_true", help="the PRM head without the step probe")
+    args = parser.parse_args()
+    main(args.checkpoint, args.out_dir, args.files, args.head_alone)
