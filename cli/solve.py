@@ -101,10 +101,11 @@ def _show_result(console, result, show: str, config) -> None:
     chosen = chosen_candidate(result.candidates, result.answer, config.aggregation)
     if show == "all":
         for i, candidate in enumerate(result.candidates):
-            _show_steps(console, f"candidate {i}", candidate, threshold, bias)
+            _show_steps(console, f"candidate {i}", candidate, threshold, bias, result.problem.question)
     if show in ("best", "all"):
         if chosen is not None:
-            _show_steps(console, f"chosen solution (candidate {result.candidates.index(chosen)})", chosen, threshold, bias)
+            _show_steps(console, f"chosen solution (candidate {result.candidates.index(chosen)})", chosen, threshold, bias,
+                        result.problem.question)
         table = Table(title="candidates", show_lines=False)
         for col in ("#", "answer", "steps", "step scores", "solution", "tokens"):
             table.add_column(col)
@@ -123,16 +124,16 @@ def _show_result(console, result, show: str, config) -> None:
     print(result.answer if result.answer is not None else "")
 
 
-def _show_steps(console, title: str, candidate, threshold: float, bias: float | None = None) -> None:
+def _show_steps(console, title: str, candidate, threshold: float, bias=None, question: str = "") -> None:
     """A solution step by step, each with its verifier score; a step under the threshold is marked, and the
-    verifier's likeliest first wrong step named where it names one (`no_error_bias`)."""
-    from minos.verifier.evaluate import predict_first_error
+    verifier's likeliest first wrong step named where it names one (`no_error_bias`, for `question`'s style)."""
+    from minos.verifier.evaluate import bias_for, predict_first_error
     from rich.markup import escape
 
     console.print(f"[bold]{title}[/]  (a step scoring under {threshold:.2g} is marked x)")
     scores = list(candidate.step_scores) + [None] * (len(candidate.steps) - len(candidate.step_scores))
     critique = candidate.critique
-    named = None
+    named, bias = None, bias_for(bias, question)
     if bias is not None and candidate.step_scores:
         named = predict_first_error(scores, threshold, bias)
     for i, (step, score) in enumerate(zip(candidate.steps, scores, strict=True), 1):

@@ -10,8 +10,12 @@ import re
 from collections.abc import Iterable
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from minos.core.types import LabelledSolution, SolveResult
+
+if TYPE_CHECKING:
+    from minos.verifier.evaluate import NoErrorBias
 
 # problems (or labelled solutions) per data block: the page decodes only the blocks of the page it shows,
 # so opening a 10,000-problem report costs the index, not every candidate's steps
@@ -85,14 +89,14 @@ def _labels(rows: list[tuple[str, dict]]) -> list[tuple[str, str, str]]:
     return [(s if len(files_of[s]) == 1 else f"{f}/{s}", f, s) for f, s in pairs]
 
 
-def _draw_view(result: SolveResult, aggregation: str, threshold: float, no_error_bias: float | None) -> dict:
+def _draw_view(result: SolveResult, aggregation: str, threshold: float, no_error_bias: NoErrorBias) -> dict:
     """One set of candidates: each distinct answer (math-verify classes) with its votes, its verifier weight
     (summed candidate scores), its best candidate score and whether it is right; the majority's pick; and, for a
     verifier that names a likeliest first wrong step (a row's `no_error_bias`), that step of each candidate, as
     `minos solve` shows it."""
     from minos.core.answers import answer_classes, answers_equal
     from minos.core.votes import candidate_score, majority_vote
-    from minos.verifier.evaluate import predict_first_error
+    from minos.verifier.evaluate import bias_for, predict_first_error
 
     candidates = result.candidates
     classes = answer_classes([c.answer for c in candidates])
@@ -114,10 +118,9 @@ def _draw_view(result: SolveResult, aggregation: str, threshold: float, no_error
     finished = [i for i, c in enumerate(candidates) if c.finished] or list(range(len(candidates)))
     pick = majority_vote([candidates[i].answer for i in finished], [classes[i] for i in finished])
     majority = classes[finished[pick.index]] if pick.index >= 0 else -1
-    named = None
-    if no_error_bias is not None:
-        named = [predict_first_error(list(c.step_scores or []), threshold, no_error_bias)
-                 for c in candidates]
+    named, bias = None, bias_for(no_error_bias, result.problem.question)
+    if bias is not None:
+        named = [predict_first_error(c.step_scores or (), threshold, bias) for c in candidates]
     return {"classes": classes, "answers": answers, "majority": majority, "named": named}
 
 
@@ -273,7 +276,7 @@ def _histogram(values: list[float], bins: int = 20) -> list[int]:
 
 def processbench_report(
     samples: list[LabelledSolution], scores: list[list[float]], threshold: float, output: str | Path, *,
-    title: str = "ProcessBench", figures: dict | None = None, no_error_bias: float | None = None,
+    title: str = "ProcessBench", figures: dict | None = None, no_error_bias: NoErrorBias = None,
 ) -> dict:
     """Write the report of a ProcessBench evaluation: per solution, the labelled first wrong step against the
     verifier's first flag (`predict_first_error` at `threshold` and `no_error_bias`, the rule `figures` were
@@ -287,7 +290,7 @@ def processbench_report(
         raise ReportError("no labelled solutions to report")
     index, details = [], []
     for i, (sample, row) in enumerate(zip(samples, scores, strict=True)):
-        flag = predict_first_error(row, threshold, no_error_bias)
+        flag = predict_first_error(row, threshold, no_error_bias, sample.problem.question)
         verdict = _verdict(sample.first_error, flag)
         index.append({"id": str(sample.problem.id), "q": sample.problem.question, "source": sample.problem.source,
                       "first_error": sample.first_error, "flag": flag, "verdict": verdict, "chunk": i // CHUNK, "at": i % CHUNK})

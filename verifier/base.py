@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -29,8 +30,9 @@ class Verifier(Protocol):
     name: str
     threshold: float | None  # a step under it reads as wrong (chosen on dev data); None: the caller's default
     # set: the verifier names a solution's first wrong step as its likeliest one (its scores are calibrated
-    # chances; `minos.verifier.evaluate.predict_first_error`); None: the first step under the threshold
-    no_error_bias: float | None
+    # chances; `minos.verifier.evaluate.predict_first_error`), for every question or per question style (a
+    # mapping); None: the first step under the threshold
+    no_error_bias: float | Mapping[str, float] | None
 
     def score(self, question: str, solutions: list[list[str]]) -> list[list[float]]:
         """Per-step probabilities that each step is correct (an ORM gives one value per solution)."""
@@ -57,7 +59,7 @@ class BaseVerifier:
 
     name = "verifier"
     threshold: float | None = None
-    no_error_bias: float | None = None
+    no_error_bias: float | Mapping[str, float] | None = None
 
     def __init_subclass__(cls, **kwargs) -> None:
         super().__init_subclass__(**kwargs)

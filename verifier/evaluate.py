@@ -8,12 +8,38 @@ from __future__ import annotations
 
 import json
 import math
+import re
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from minos.core.types import LabelledSolution
 
+# A no-error bias for every question, or one per question style (`question_style`): a style without one names
+# the first step under the threshold. None: the threshold rule everywhere.
+NoErrorBias = float | Mapping[str, float] | None
 
-def predict_first_error(step_scores: list[float | None], threshold: float, no_error_bias: float | None = None) -> int:
+# LaTeX in a question: a command (`\frac`, `\%`), `\(`, `$` opening math (`$x`, `$\`, `${`), a braced or
+# numeric power or index. A GSM8K question's `$` opens a price (`$5`, `$.50`, `20$,`), never math.
+_LATEX = re.compile(r"\\[A-Za-z%]|\\\(|\$[A-Za-z\\({]|[\^_]\{|\d\^\d|[a-z]\^\d")
+
+
+def question_style(question: str) -> Literal["gsm8k", "math"]:
+    """MATH-style where the question is written in LaTeX, else GSM8K-style (a word problem). About 80% of
+    MATH and Omni-MATH questions hold LaTeX, under 1% of GSM8K's."""
+    return "math" if _LATEX.search(question) else "gsm8k"
+
+
+def bias_for(no_error_bias: NoErrorBias, question: str = "") -> float | None:
+    """The no-error bias that applies to `question` (None: its first wrong step is the first under the
+    threshold)."""
+    if isinstance(no_error_bias, Mapping):
+        return no_error_bias.get(question_style(question))
+    return no_error_bias
+
+
+def predict_first_error(step_scores: list[float | None], threshold: float, no_error_bias: NoErrorBias = None,
+                        question: str = "") -> int:
     """ProcessBench prediction: the first step scoring under `threshold`, or -1. A step left unread (None or
     NaN: cut off by the context) is never flagged.
 
@@ -21,7 +47,8 @@ def predict_first_error(step_scores: list[float | None], threshold: float, no_er
     wrong step instead: the k with the largest P(the steps before k right) * P(step k wrong), or -1 where
     P(every step right) * e^no_error_bias is larger still. A long solution whose steps are each a little
     doubtful is then not flagged at the first of them, and a step that is much less likely right than its
-    neighbours is named even above the threshold."""
+    neighbours is named even above the threshold. A bias per question style applies to `question`'s style."""
+    no_error_bias = bias_for(no_error_bias, question)
     if no_error_bias is None:
         return next((i for i, s in enumerate(step_scores) if s is not None and s < threshold), -1)
     best, first, before = -math.inf, -1, 0.0  # before: log P(every step so far right)
@@ -36,7 +63,7 @@ def predict_first_error(step_scores: list[float | None], threshold: float, no_er
 
 
 def processbench_metrics(samples: list[LabelledSolution], scores: list[list[float]], threshold: float,
-                         no_error_bias: float | None = None) -> dict:
+                         no_error_bias: NoErrorBias = None) -> dict:
     """Accuracy on erroneous samples (exact earliest-error step), on correct samples (-1), their F1, the step
     AUROC (which no threshold changes), and the step scores' calibration error (ECE: do steps scored 0.8 turn
     out right 80% of the time?). The first error is predicted as `predict_first_error` does."""
@@ -48,10 +75,10 @@ def processbench_metrics(samples: list[LabelledSolution], scores: list[list[floa
 
 
 def _at_threshold(samples: list[LabelledSolution], scores: list[list[float]], threshold: float,
-                  no_error_bias: float | None = None) -> dict:
+                  no_error_bias: NoErrorBias = None) -> dict:
     err_right = err_total = ok_right = ok_total = 0
     for sample, row in zip(samples, scores, strict=True):
-        predicted = predict_first_error(row, threshold, no_error_bias)
+        predicted = predict_first_error(row, threshold, no_error_bias, sample.problem.question)
         if sample.first_error == -1:
             ok_total += 1
             ok_right += predicted == -1
@@ -61,7 +88,7 @@ def _at_threshold(samples: list[LabelledSolution], scores: list[list[float]], th
     error_acc = err_right / err_total if err_total else 0.0
     correct_acc = ok_right / ok_total if ok_total else 0.0
     f1 = 2 * error_acc * correct_acc / (error_acc + correct_acc) if error_acc + correct_acc else 0.0
-    rule = {} if no_error_bias is None else {"no_error_bias": no_error_bias}
+    rule = {} if no_error_bias is None else {"no_error_bias": dict(no_error_bias) if isinstance(no_error_bias, Mapping) else no_error_bias}
     return {
         "threshold": threshold, **rule, "error_acc": error_acc, "correct_acc": correct_acc, "f1": f1,
         "erroneous": err_total, "correct": ok_total,
@@ -133,7 +160,7 @@ def pick_among_labelled(samples: list[LabelledSolution], scores: list[list[float
 
 
 def by_source(samples: list[LabelledSolution], scores: list[list[float]], threshold: float,
-              no_error_bias: float | None = None) -> dict[str, dict]:
+              no_error_bias: NoErrorBias = None) -> dict[str, dict]:
     """`processbench_metrics` for each source of the rows (`problem.source`: a ProcessBench row's `source`
     field, else the file's name), then for all of them together."""
     groups: dict[str, list[int]] = {}

@@ -38,9 +38,10 @@ class StepTagScheme:
     hybrid_threshold: float | None = None
     # where stored, a solution's first wrong step is named as the likeliest one under the calibrated scores
     # (`minos.verifier.evaluate.predict_first_error`) rather than the first step under the threshold; chosen on
-    # selection data for each reading, like the thresholds
-    no_error_bias: float | None = None
-    hybrid_no_error_bias: float | None = None
+    # selection data for each reading, like the thresholds. One bias for every question, or one per question
+    # style (`{"gsm8k": -0.75}`: MATH-style questions keep the threshold rule), as `question_style` reads them
+    no_error_bias: float | dict[str, float] | None = None
+    hybrid_no_error_bias: float | dict[str, float] | None = None
     question_join: str = "\n"  # between the question and the first step (Math-Shepherd's card: " ")
     step_prefix: str = ""  # before step i, unless the step has one already (Math-Shepherd: "Step {i}: ")
     turns: bool = False  # RLHFlow: one user turn per step, each answered `good` by the assistant

@@ -44,6 +44,10 @@
   const pct = (x) => (x === null || x === undefined ? "-" : (100 * x).toFixed(1) + "%");
   const num = (x) => (x === null || x === undefined ? "-" : Number(x).toLocaleString("en"));
   const fixed = (x, d) => (x === null || x === undefined ? "-" : Number(x).toFixed(d));
+  // one no-error bias for every question, or one per question style (a style without one: first step under the threshold)
+  const biasText = (b) => (typeof b === "object"
+    ? Object.entries(b).map(([style, v]) => `${style}-style ${fixed(v, 3)}`).join(", ") + "; other styles: first step under the threshold"
+    : fixed(b, 3));
 
   // step scores are probabilities: one fixed scale for every report, red (0) through yellow to green (1)
   function scoreColour(p) {
@@ -252,7 +256,7 @@
     const panels = el("div", { class: "panels" });
     panels.append(el("div", { class: "panel" }, el("h3", { text: "Figures" }),
       table(["metric", "value"], [["threshold", fixed(head.threshold, 5)],
-        ...(head.no_error_bias === null || head.no_error_bias === undefined ? [] : [["first flag: the likeliest first wrong step, no-error bias", fixed(head.no_error_bias, 3)]]),
+        ...(head.no_error_bias === null || head.no_error_bias === undefined ? [] : [["first flag: the likeliest first wrong step, no-error bias", biasText(head.no_error_bias)]]),
         ["error accuracy (exact first wrong step)", fixed(f.error_acc, 4)],
         ["correct accuracy (nothing flagged)", fixed(f.correct_acc, 4)], ["F1", fixed(f.f1, 4)], ["step AUROC", fixed(f.auroc, 4)], ["calibration error (ECE)", fixed(f.ece, 4)],
         ["wrong / right solutions", `${num(f.erroneous)} / ${num(f.correct)}`]])));

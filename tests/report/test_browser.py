@@ -141,6 +141,22 @@ def test_processbench_html_shows_first_flags_against_labels(chromium, tmp_path):
     assert never.count() < total
 
 
+@pytest.mark.parametrize(("bias", "shown"), [
+    (-0.75, "-0.750"),
+    ({"gsm8k": -0.75}, "gsm8k-style -0.750; other styles: first step under the threshold"),
+])
+def test_processbench_html_shows_the_first_error_rule_it_was_given(chromium, tmp_path, bias, shown):
+    from minos.core.types import LabelledSolution, Problem
+    from minos.report import processbench_report
+
+    samples = [LabelledSolution(Problem(id="a", question="q"), ("s1", "s2"), (1.0, 0.0))]
+    processbench_report(samples, [[0.7, 0.05]], 0.75, tmp_path / "pb.html", no_error_bias=bias)
+    opened = open_report(chromium, tmp_path / "pb.html")
+    assert opened.errors == []
+    row = opened.page.locator("tr", has_text="no-error bias")
+    assert row.locator("td").last.inner_text() == shown
+
+
 def test_a_large_run_opens_within_its_budget_and_pages(chromium, tmp_path):
     rows = synthetic_rows(2000, candidates=16)
     path = write_rows(tmp_path / "large.jsonl", rows)

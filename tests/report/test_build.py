@@ -66,7 +66,11 @@ def test_minos_report_writes_one_page_whose_data_are_the_run_rows(run, tmp_path)
     assert all(draw["named"] is None for d in chunk for draw in d["draws"])
 
 
-@pytest.mark.parametrize(("bias", "named"), [(None, None), (0.0, [2, -1])])
+@pytest.mark.parametrize(("bias", "named"), [
+    (None, None), (0.0, [2, -1]),
+    # a bias per question style: the row's word problem gets it; a bias for LaTeX questions alone names nothing
+    ({"gsm8k": 0.0}, [2, -1]), ({"math": 0.0}, None),
+])
 def test_a_run_row_with_a_no_error_bias_names_each_candidates_likeliest_first_wrong_step(tmp_path, bias, named):
     row = synthetic_rows(1, candidates=2)[0] | {"threshold": 0.75, "no_error_bias": bias}
     row["candidates"][0]["step_scores"] = [0.7, 0.7, 0.05, 0.9]  # a little doubtful, then far less likely right
@@ -150,7 +154,9 @@ def test_the_fixture_run_keeps_its_critiques_and_votes(fixtures, tmp_path):
     assert [c["first_error"] for c in critiques] == [0, -1, 0, -1]
 
 
-@pytest.mark.parametrize(("bias", "flags"), [(None, [0, 0]), (0.0, [2, -1])])
+@pytest.mark.parametrize(("bias", "flags"), [
+    (None, [0, 0]), (0.0, [2, -1]), ({"gsm8k": 0.0}, [2, -1]), ({"math": 0.0}, [0, 0]),
+])
 def test_processbench_report_flags_by_the_rule_it_is_given(tmp_path, bias, flags):
     """The first flag is the threshold's or, with a no-error bias, the likeliest first wrong step: the rule the
     figures were computed with, passed in and shown in the head."""

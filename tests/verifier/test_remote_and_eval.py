@@ -15,6 +15,7 @@ from minos.verifier.evaluate import (
     pick_among_labelled,
     predict_first_error,
     processbench_metrics,
+    question_style,
     step_auroc,
     sweep_thresholds,
 )
@@ -119,6 +120,40 @@ NAN = float("nan")
 )
 def test_predict_first_error_rows(scores, threshold, bias, expected):
     assert predict_first_error(scores, threshold, bias) == expected
+
+
+# questions from the data: GSM8K's `$` opens a price, MATH's opens LaTeX
+@pytest.mark.parametrize(
+    ("question", "style"),
+    [
+        ("Natalia sold clips to 48 of her friends in April. How many clips did she sell?", "gsm8k"),
+        ("Billy is buying some candy with $10 his father gave him. The candy costs $1.5 a pound.", "gsm8k"),
+        ("He used to buy them for $.5 each but he gets a new vendor.", "gsm8k"),
+        ("Each book sells at 20$, and she sold twice as many books in the first year.", "gsm8k"),
+        ("What is the positive difference between $120\\%$ of 30 and $130\\%$ of 20?", "math"),
+        ("If $x^2 + 2x = 8$, what is the largest possible value of $x$?", "math"),
+        ("Compute $\\dbinom{8}{4}$.", "math"),
+        ("Find the remainder when 2^{100} is divided by 7.", "math"),
+        ("Evaluate \\(\\sqrt{49}\\).", "math"),
+        # a MATH problem in plain words reads as a word problem: its solution gets the GSM8K-style rule
+        ("How many positive whole-number divisors does 196 have?", "gsm8k"),
+    ],
+)
+def test_question_style_rows(question, style):
+    assert question_style(question) == style
+
+
+def test_a_no_error_bias_per_style_applies_to_its_style_alone():
+    """`{"gsm8k": b}`: word problems get the likeliest first error, LaTeX questions the first step under the
+    threshold (as `minos solve`, the run report and `minos eval` read a stored per-style bias)."""
+    scores = [0.74, 0.74, 0.95, 0.95]
+    assert predict_first_error(scores, 0.75, {"gsm8k": 0.0}, "Tom has 3 apples.") == -1
+    assert predict_first_error(scores, 0.75, {"gsm8k": 0.0}, "Solve $x^2=4$.") == 0
+    assert predict_first_error(scores, 0.75, {"gsm8k": 0.0}) == -1  # no question: a word problem
+    steps = ("a", "b", "c", "d")
+    rows = [LabelledSolution(Problem("p", q), steps, (1.0,) * 4) for q in ("Tom has 3 apples.", "Solve $x^2=4$.")]
+    figures = processbench_metrics(rows, [scores, scores], 0.75, {"gsm8k": 0.0})
+    assert figures["correct_acc"] == 0.5 and figures["no_error_bias"] == {"gsm8k": 0.0}
 
 
 def test_processbench_reads_the_verifiers_own_first_error_rule(tmp_path):
