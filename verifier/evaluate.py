@@ -14,14 +14,16 @@ from pathlib import Path
 from typing import Literal
 
 from minos.core.types import LabelledSolution
+from minos.verifier.scheme import STYLES
 
 # A no-error bias for every question, or one per question style (`question_style`): a style without one names
 # the first step under the threshold. None: the threshold rule everywhere.
 NoErrorBias = float | Mapping[str, float] | None
 
-# LaTeX in a question: a command (`\frac`, `\%`), `\(`, `$` opening math (`$x`, `$\`, `${`), a braced or
-# numeric power or index. A GSM8K question's `$` opens a price (`$5`, `$.50`, `20$,`), never math.
-_LATEX = re.compile(r"\\[A-Za-z%]|\\\(|\$[A-Za-z\\({]|[\^_]\{|\d\^\d|[a-z]\^\d")
+# LaTeX in a question: a command (`\frac`, `\%`), `\(` or `\[`, `$` opening math (`$x`, `$\`, `${`, `$|`), a
+# number in dollars (`$20$`), a braced or numeric power or index. A GSM8K question's `$` opens a price (`$5`,
+# `$.50`, `20$,`), never math.
+_LATEX = re.compile(r"\\[A-Za-z%\[]|\\\(|\$[A-Za-z\\({|]|\$[\d.,]+\$|[\^_]\{|\d\^\d|[a-z]\^\d")
 
 
 def question_style(question: str) -> Literal["gsm8k", "math"]:
@@ -209,15 +211,25 @@ NO_ERROR_BIASES = [b / 8 for b in range(-80, 81)]
 
 
 def best_no_error_bias(sets: list[tuple[list[LabelledSolution], list[list[float]]]], threshold: float,
-                       biases=NO_ERROR_BIASES) -> dict:
-    """The no-error bias of `predict_first_error` with the best mean F1 over several labelled sets (calibrated
-    scores; the threshold fixed), ties: the one nearest 0; beside the mean F1 of the plain threshold rule, so a
-    caller keeps the bias only where it wins."""
-    def mean_f1(bias):
-        return sum(_at_threshold(samples, scores, threshold, bias)["f1"] for samples, scores in sets) / len(sets)
+                       biases=NO_ERROR_BIASES, rounds: int = 3) -> dict:
+    """The first-error rule with the best mean F1 over several labelled sets (calibrated scores; the threshold
+    fixed): for each question style (`question_style`), a no-error bias of `predict_first_error` or none (the
+    first step under the threshold). Each row is routed by its question as at inference, so a set may hold both
+    styles; the styles' biases are chosen in turn until neither changes. Ties: none, then the bias nearest 0.
+    Returns the rule (`{style: bias}`, None where no style takes one) beside the threshold rule's mean F1."""
+    def mean_f1(rule):
+        return sum(_at_threshold(samples, scores, threshold, rule or None)["f1"] for samples, scores in sets) / len(sets)
 
-    f1, bias = max(((mean_f1(b), b) for b in biases), key=lambda fb: (fb[0], -abs(fb[1])))
-    return {"no_error_bias": bias, "f1": f1, "threshold_f1": mean_f1(None)}
+    rule: dict[str, float] = {}
+    for _ in range(rounds):
+        before = dict(rule)
+        for style in STYLES:
+            others = {k: v for k, v in rule.items() if k != style}
+            options = [(others, None)] + [(others | {style: b}, b) for b in biases]
+            rule, _ = max(options, key=lambda option: (mean_f1(option[0]), option[1] is None, -abs(option[1] or 0.0)))
+        if rule == before:
+            break
+    return {"no_error_bias": rule or None, "f1": mean_f1(rule), "threshold_f1": mean_f1(None)}
 
 
 def evaluate_processbench(

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Literal
 
 SCHEME_FILE = "minos_verifier.json"
+STYLES = ("gsm8k", "math")  # the question styles a no-error bias may be stored for (`evaluate.question_style`)
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,8 @@ class StepTagScheme:
     # (`minos.verifier.evaluate.predict_first_error`) rather than the first step under the threshold; chosen on
     # selection data for each reading, like the thresholds. One bias for every question, or one per question
     # style (`{"gsm8k": -0.75}`: MATH-style questions keep the threshold rule), as `question_style` reads them
-    no_error_bias: float | dict[str, float] | None = None
-    hybrid_no_error_bias: float | dict[str, float] | None = None
+    no_error_bias: float | dict[str, float] | None = field(default=None, hash=False)
+    hybrid_no_error_bias: float | dict[str, float] | None = field(default=None, hash=False)
     question_join: str = "\n"  # between the question and the first step (Math-Shepherd's card: " ")
     step_prefix: str = ""  # before step i, unless the step has one already (Math-Shepherd: "Step {i}: ")
     turns: bool = False  # RLHFlow: one user turn per step, each answered `good` by the assistant
@@ -134,7 +135,15 @@ class StepTagScheme:
     @classmethod
     def load(cls, directory: str | Path) -> StepTagScheme | None:
         path = Path(directory, SCHEME_FILE)
-        return cls(**json.loads(path.read_text())) if path.exists() else None
+        if not path.exists():
+            return None
+        scheme = cls(**json.loads(path.read_text()))
+        for name in ("no_error_bias", "hybrid_no_error_bias"):
+            # a misspelt style would silently fall back to the threshold rule everywhere
+            unknown = set(getattr(scheme, name) or {}) - set(STYLES) if isinstance(getattr(scheme, name), dict) else set()
+            if unknown:
+                raise ValueError(f"{path}: field {name!r} names unknown question styles {sorted(unknown)} (known: {', '.join(STYLES)})")
+        return scheme
 
 
 _NUMBERED = re.compile(r"Step \d+:")

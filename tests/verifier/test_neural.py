@@ -1,5 +1,6 @@
 import dataclasses
 import math
+import re
 import warnings
 
 import pytest
@@ -112,6 +113,21 @@ def test_scheme_saved_beside_a_checkpoint_is_used(tiny_lm, tmp_path):
     StepTagScheme(mode="orm").save(ckpt)
     v = load_verifier(f"prm:{ckpt}")
     assert v.scheme.mode == "orm"
+
+
+@pytest.mark.parametrize(("stored", "error"), [
+    ({"gsm8k": -0.75, "math": -0.375}, None),
+    (-0.75, None),
+    ({"GSM8K": -0.75}, "field 'hybrid_no_error_bias' names unknown question styles ['GSM8K']"),
+])
+def test_a_stored_bias_per_style_names_known_styles(tmp_path, stored, error):
+    StepTagScheme(hybrid_no_error_bias=stored).save(tmp_path)
+    if error is None:
+        assert StepTagScheme.load(tmp_path).hybrid_no_error_bias == stored
+        hash(StepTagScheme.load(tmp_path))  # a bias mapping leaves the scheme hashable
+    else:
+        with pytest.raises(ValueError, match=re.escape(error)):
+            StepTagScheme.load(tmp_path)
 
 
 

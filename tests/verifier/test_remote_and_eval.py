@@ -135,6 +135,10 @@ def test_predict_first_error_rows(scores, threshold, bias, expected):
         ("Compute $\\dbinom{8}{4}$.", "math"),
         ("Find the remainder when 2^{100} is divided by 7.", "math"),
         ("Evaluate \\(\\sqrt{49}\\).", "math"),
+        ("Find all $2021$-tuples of integers.", "math"),
+        ("Solve $|x-3| = 5$.", "math"),
+        ("Compute \\[ \\sum_{k=1}^{10} k. \\]", "math"),
+        ("A book costs $5 and a pen costs $3. How much do both cost?", "gsm8k"),
         # a MATH problem in plain words reads as a word problem: its solution gets the GSM8K-style rule
         ("How many positive whole-number divisors does 196 have?", "gsm8k"),
     ],
@@ -225,10 +229,19 @@ def test_best_no_error_bias_is_chosen_beside_the_threshold_rule():
     # (the labelled first error at step 2); the threshold rule flags both solutions at step 0
     sets = [([_sample(2), _sample(-1)], [[0.7, 0.7, 0.2], [0.7, 0.7, 0.7]])]
     chosen = best_no_error_bias(sets, 0.75)
-    assert chosen["threshold_f1"] == 0.0 and chosen["f1"] == 1.0
+    assert chosen["threshold_f1"] == 0.0 and chosen["f1"] == 1.0 and set(chosen["no_error_bias"]) == {"gsm8k"}
     assert all(processbench_metrics(*sets[0], 0.75, chosen["no_error_bias"])[k] == 1.0 for k in ("error_acc", "correct_acc"))
-    # a tie is broken toward 0: no scores can tell the biases apart here
-    assert best_no_error_bias([([_sample(-1)], [[0.99]])], 0.5)["no_error_bias"] == 0.0
+    # a tie keeps the threshold rule: no scores can tell the rules apart here
+    assert best_no_error_bias([([_sample(-1)], [[0.99]])], 0.5)["no_error_bias"] is None
+
+
+def test_best_no_error_bias_routes_each_row_by_its_questions_style():
+    """The same scores want the bias on a word problem and the threshold rule on a LaTeX question: each style
+    gets its own rule, chosen with the rows routed as at inference."""
+    word = LabelledSolution(Problem("w", "Tom has 3 apples."), ("a", "b", "c"), (1.0, 1.0, 1.0))
+    latex = LabelledSolution(Problem("m", "Solve $x^2=4$."), ("a", "b", "c"), (0.0, 0.0, 0.0))
+    chosen = best_no_error_bias([([word, latex], [[0.7, 0.7, 0.7], [0.7, 0.7, 0.7]])], 0.75)
+    assert set(chosen["no_error_bias"]) == {"gsm8k"} and chosen["f1"] == 1.0 and chosen["threshold_f1"] == 0.0
 
 
 def test_rerank_reads_minos_batch_output(tmp_path):
