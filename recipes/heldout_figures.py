@@ -9,7 +9,8 @@ three times costs two more passes of the PRM over the same rows).
     python recipes/heldout_figures.py default data2/gsm8k_test_110.jsonl        # at the stored thresholds
     python recipes/heldout_figures.py default --rerank runs/gsm8k_test40_sc8.jsonl   # recorded `minos batch` samples
 
-The threshold is the one stored with the verifier, or with --dev the one with the best mean F1 over those
+The threshold is the one stored with the verifier (with its first-error rule: a stored no-error bias per
+question style, as `minos eval processbench` reads it), or with --dev the one with the best mean F1 over those
 (dev) files, chosen apart for the PRM and the hybrid reading: never one picked on the files measured. The
 best-threshold figure on each measured file is printed too, marked as an upper bound. JSON lines go to
 stdout and, with --out, to a file. --cache keeps each file's PRM scores, so a second run (another threshold,
@@ -120,10 +121,12 @@ def main() -> None:
         return
     if args.threshold is not None:
         thresholds, source = {"prm": args.threshold, "hybrid": args.threshold}, "given"
+        biases = {}
     elif args.dev:
         dev = [_scored(args.verifier, neural, path, args.cache) for path in args.dev]
         thresholds = {reading: best_threshold([(d[0], d[k]) for d in dev])["threshold"] for reading, k in (("prm", 2), ("hybrid", 3))}
         source = "best mean F1 on " + ", ".join(map(str, args.dev))
+        biases = {}  # a threshold chosen here replaces the stored first-error rule
         if args.write:
             target = neural()
             target.scheme = replace(target.scheme, threshold=thresholds["prm"], hybrid_threshold=thresholds["hybrid"])
@@ -133,14 +136,16 @@ def main() -> None:
         scheme = neural().scheme
         prm_t = scheme.threshold or 0.5
         thresholds, source = {"prm": prm_t, "hybrid": scheme.hybrid_threshold or prm_t}, "stored"
-    print(json.dumps({"verifier": args.verifier, "thresholds": thresholds, "source": source}), flush=True)
+        # the stored first-error rule too: a likeliest-first-error bias per question style where one was chosen
+        biases = {"prm": scheme.no_error_bias, "hybrid": scheme.hybrid_no_error_bias}
+    print(json.dumps({"verifier": args.verifier, "thresholds": thresholds, "no_error_bias": biases, "source": source}), flush=True)
     for path in args.files:
         rows, items, prm, hybrid, seconds = _scored(args.verifier, neural, path, args.cache)
         result = {
             "verifier": args.verifier, "file": str(path), "rows": len(rows), "prm_seconds": round(seconds, 1),
             "threshold_source": source,
-            "prm": by_source(rows, prm, thresholds["prm"]),
-            "hybrid": by_source(rows, hybrid, thresholds["hybrid"]),
+            "prm": by_source(rows, prm, thresholds["prm"], biases.get("prm")),
+            "hybrid": by_source(rows, hybrid, thresholds["hybrid"], biases.get("hybrid")),
             "symbolic": by_source(rows, SymbolicVerifier().score_batch(items), 0.5),
             "prm_upper_bound": {k: v for k, v in sweep_thresholds(rows, prm).items() if k != "sweep"},
             "hybrid_upper_bound": {k: v for k, v in sweep_thresholds(rows, hybrid).items() if k != "sweep"},
@@ -154,8 +159,8 @@ def main() -> None:
                 sub = [rows[i] for i in picked]
                 result["by_type"][kind] = {
                     "rows": len(picked),
-                    "prm": by_source(sub, [prm[i] for i in picked], thresholds["prm"])["all"],
-                    "hybrid": by_source(sub, [hybrid[i] for i in picked], thresholds["hybrid"])["all"],
+                    "prm": by_source(sub, [prm[i] for i in picked], thresholds["prm"], biases.get("prm"))["all"],
+                    "hybrid": by_source(sub, [hybrid[i] for i in picked], thresholds["hybrid"], biases.get("hybrid"))["all"],
                 }
         line = json.dumps(result)
         print(line, flush=True)

@@ -140,7 +140,10 @@ class StepTagScheme:
         scheme = cls(**json.loads(path.read_text()))
         for name in ("no_error_bias", "hybrid_no_error_bias"):
             # a misspelt style would silently fall back to the threshold rule everywhere
-            unknown = set(getattr(scheme, name) or {}) - set(STYLES) if isinstance(getattr(scheme, name), dict) else set()
+            bias = getattr(scheme, name)
+            if not isinstance(bias, dict):
+                continue
+            unknown = set(bias) - set(STYLES)
             if unknown:
                 raise ValueError(f"{path}: field {name!r} names unknown question styles {sorted(unknown)} (known: {', '.join(STYLES)})")
         return scheme

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from minos.verifier.evaluate import step_auroc
-from probe import _design, _load, _per_row, _train, _train_set
+from probe import L2S, probe_per_l2
 
 SELECT = ["sel_nat_gsm8k", "sel_nat_math", "sel_omni150"]
 REPORT = ["rep_nat_gsm8k", "rep_nat_math", "sel_omni_more"]
@@ -52,19 +52,11 @@ def convert_smollm2(target: Path) -> None:
 def compare(dirs: list[Path], data: Path, train: str) -> None:
     fitted = {}
     for d in dirs:
-        x, labels, mean, std = _train_set(d, data, train)
-        sets = {stem: _load(d, stem, data) for stem in SELECT + REPORT if (d / f"{stem}.npz").exists()}
-        fits = {l2: _train(x, labels, l2) for l2 in (1e-3, 1e-2, 1e-1, 1.0)}
-        per_row = {}
-        for l2, (w, b) in fits.items():
-            per_row[l2] = {}
-            for stem, (saved, rows) in sets.items():
-                probe = 1 / (1 + np.exp(-(_design(saved, mean, std)[0] @ w + b)))
-                kept, scores = _per_row(saved, rows, probe)
-                per_row[l2][stem] = {r.problem.id: (r, s) for r, s in zip(kept, scores, strict=True)}
-        fitted[d] = (len(labels), per_row)
-    stems = [s for s in SELECT + REPORT if all(s in fitted[d][1][1e-3] for d in dirs)]
-    common = {s: set.intersection(*(set(fitted[d][1][1e-3][s]) for d in dirs)) for s in stems}
+        steps, scored = probe_per_l2(d, data, train, [s for s in SELECT + REPORT if (d / f"{s}.npz").exists()])
+        fitted[d] = (steps, {l2: {stem: {r.problem.id: (r, sc) for r, sc in zip(*kept_scores, strict=True)}
+                                      for stem, kept_scores in per_stem.items()} for l2, per_stem in scored.items()})
+    stems = [s for s in SELECT + REPORT if all(s in fitted[d][1][L2S[0]] for d in dirs)]
+    common = {s: set.intersection(*(set(fitted[d][1][L2S[0]][s]) for d in dirs)) for s in stems}
 
     def auroc(d, l2, stem):
         pairs = [fitted[d][1][l2][stem][i] for i in sorted(common[stem])]

@@ -71,14 +71,14 @@ def style_of(name: str) -> str:
     return "gsm8k" if "gsm8k" in name else "math"
 
 
-def by_style(select: list[str], rows_of, scores_of) -> dict[str, tuple[list, list]]:
+def by_style(select: list[str], rows_of, scores_of) -> list[tuple[list, list]]:
     """(rows, scores) of each style, its selection files pooled."""
     pooled: dict[str, tuple[list, list]] = {}
     for name in select:
         rows, scores = pooled.setdefault(style_of(name), ([], []))
         rows += rows_of(name)
         scores += scores_of(name)
-    return pooled
+    return list(pooled.values())
 
 
 def readings(cal: Calibration | None, prm, symbolic):
@@ -170,7 +170,7 @@ def main() -> None:
         table = {name: readings(cal, prm, symbolic) for name, (_, prm, symbolic) in labelled.items()}
         thresholds, mean_f1 = {}, {}
         for reading in table[select[0]]:
-            chosen = best_threshold(list(by_style(select, lambda n: labelled[n][0], lambda n, r=reading: table[n][r]).values()))
+            chosen = best_threshold(by_style(select, lambda n: labelled[n][0], lambda n, r=reading: table[n][r]))
             thresholds[reading], mean_f1[reading] = chosen["threshold"], chosen["f1"]
         print(f"fits on {len(ex)} selection steps, each {weigh[:-1]} alike: {cal.prm} {cal.hybrid}; "
               f"mean selection F1 (per style) of the hybrid reading {mean_f1['hybrid_cal']:.3f}")
@@ -186,7 +186,7 @@ def main() -> None:
     biases = {}
     for reading in ("prm_cal", "hybrid_cal"):
         styles = by_style(select, lambda n: labelled[n][0], lambda n, r=reading: table[n][r])
-        chosen = best_no_error_bias(list(styles.values()), thresholds[reading])
+        chosen = best_no_error_bias(styles, thresholds[reading])
         print(f"{reading}: mean selection F1, first under the threshold {chosen['threshold_f1']:.3f}, per question "
               f"style {chosen['no_error_bias']} {chosen['f1']:.3f}")
         if chosen["f1"] > chosen["threshold_f1"]:

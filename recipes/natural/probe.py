@@ -137,20 +137,29 @@ def _train_set(out_dir: Path, data: Path, train: str):
     return x[use], labels[use], mean, std
 
 
-def fit(out_dir: Path, data: Path, train: str, select: list[str], report: list[str]) -> None:
+L2S = (1e-3, 1e-2, 1e-1, 1.0)  # the probe strengths every fit sweeps
+
+
+def probe_per_l2(out_dir: Path, data: Path, train: str, stems: list[str]) -> tuple[int, dict]:
+    """The probe fitted on TRAIN at each of L2S, and each stem's (rows, per-step probe scores) under it:
+    (train steps, {l2: {stem: (rows, scores)}})."""
     x, labels, mean, std = _train_set(out_dir, data, train)
-    sets = {stem: _load(out_dir, stem, data) for stem in select + report}
-    results = {}
-    for l2 in (1e-3, 1e-2, 1e-1, 1.0):
+    sets = {stem: _load(out_dir, stem, data) for stem in stems}
+    scored = {}
+    for l2 in L2S:
         w, b = _train(x, labels, l2)
-        results[l2] = {}
-        for stem, (s, r) in sets.items():
-            probe = 1 / (1 + np.exp(-(_design(s, mean, std)[0] @ w + b)))
-            kept, scores = _per_row(s, r, probe)
-            results[l2][stem] = step_auroc(kept, scores)
+        scored[l2] = {stem: _per_row(s, r, 1 / (1 + np.exp(-(_design(s, mean, std)[0] @ w + b))))
+                      for stem, (s, r) in sets.items()}
+    return len(labels), scored
+
+
+def fit(out_dir: Path, data: Path, train: str, select: list[str], report: list[str]) -> None:
+    n_steps, scored = probe_per_l2(out_dir, data, train, select + report)
+    results = {l2: {stem: step_auroc(*kept_scores) for stem, kept_scores in per_stem.items()} for l2, per_stem in scored.items()}
     chosen = max(results, key=lambda l2: np.mean([results[l2][s] or 0.5 for s in select]))
-    print(json.dumps({"train_steps": len(labels), "chosen_l2": chosen}))
-    for stem, (s, r) in sets.items():
+    print(json.dumps({"train_steps": n_steps, "chosen_l2": chosen}))
+    for stem in select + report:
+        s, r = _load(out_dir, stem, data)
         kept, scores = _per_row(s, r, s["prm"])
         print(f"{stem:16s} {'select' if stem in select else 'report':6s} PRM AUROC {step_auroc(kept, scores):.3f}  "
               f"probe AUROC {results[chosen][stem]:.3f}  (every L2: "
