@@ -196,7 +196,9 @@ class NeuralVerifier(BaseVerifier):
                 kwargs["logits_to_keep"] = torch.tensor(keep, device=self.device)
                 column = {p: j for j, p in enumerate(keep)}
             with self._lock, torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=self.autocast):
-                out = self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=self.probe is not None, **kwargs)
+                # only the probe's layers are kept (transformers >= 5 selects by index; older versions keep all)
+                layers = list(self.probe.layers) if self.probe is not None else False
+                out = self.model(input_ids=input_ids, attention_mask=mask, output_hidden_states=layers, **kwargs)
             logits = out.logits.float()
             if self.scheme.head == "token_classification":
                 probs = logits.softmax(-1)[..., 1]

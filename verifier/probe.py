@@ -58,11 +58,11 @@ class StepProbe:
 
     def read(self, hidden_states, row: int, positions, head_log_odds):
         """The probe's chance that each step is right, for one row of a batch: `hidden_states` as the model
-        returns them (embeddings first), `positions` the row's tag positions, `head_log_odds` the PRM head's
-        log-odds there (a tensor)."""
+        returns them (embeddings first; a layer not asked for may be None), `positions` the row's tag
+        positions, `head_log_odds` the PRM head's log-odds there (a tensor)."""
         import torch
 
-        at = torch.as_tensor(positions, device=hidden_states[0].device)
+        at = torch.as_tensor(positions, device=hidden_states[self.layers[0]].device)
         feats = torch.cat([hidden_states[layer][row, at].float() for layer in self.layers] + [head_log_odds[:, None].float()], -1)
         width = feats.shape[-1]
         if width != len(self.weight):

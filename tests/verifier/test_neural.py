@@ -131,7 +131,7 @@ def test_a_stored_bias_per_style_names_known_styles(tmp_path, stored, error):
 
 
 
-def test_a_step_probe_beside_the_checkpoint_reads_a_middle_layer(tiny_lm, tmp_path):
+def test_a_step_probe_beside_the_checkpoint_reads_a_middle_layer(tiny_lm, tmp_path, monkeypatch):
     """`minos_probe.json` beside a checkpoint: each step's score is the probe's logistic read of the stored
     layers' hidden states at the tag plus the head's log-odds, computed here by hand from the model's own
     hidden states; the ORM reading keeps the head."""
@@ -149,7 +149,15 @@ def test_a_step_probe_beside_the_checkpoint_reads_a_middle_layer(tiny_lm, tmp_pa
     StepProbe(layers=(1, 2), weight=tuple(weight), bias=0.3).save(checkpoint)
 
     probed = NeuralVerifier(checkpoint, precision="float32")
+    kept, read = [], StepProbe.read
+
+    def spy(self, hidden_states, *args):
+        kept.append([h is not None for h in hidden_states])
+        return read(self, hidden_states, *args)
+
+    monkeypatch.setattr(StepProbe, "read", spy)
     got = probed.score("How many clips?", [STEPS])[0]
+    assert kept == [[False, True, True]]  # the probe's layers only: not the embeddings (nor every layer of a big model)
     ids, at = plain.encode("How many clips?", STEPS)
     with torch.inference_mode():
         states = plain.model(input_ids=torch.tensor([ids]), output_hidden_states=True).hidden_states
