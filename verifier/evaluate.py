@@ -32,16 +32,19 @@ def question_style(question: str) -> Literal["gsm8k", "math"]:
     return "math" if _LATEX.search(question) else "gsm8k"
 
 
-def bias_for(no_error_bias: NoErrorBias, question: str = "") -> float | None:
+def bias_for(no_error_bias: NoErrorBias, question: str | None = None) -> float | None:
     """The no-error bias that applies to `question` (None: its first wrong step is the first under the
-    threshold)."""
+    threshold). A bias per style needs the question: without it a MATH row would quietly get the word-problem
+    rule."""
     if isinstance(no_error_bias, Mapping):
+        if question is None:
+            raise ValueError("a no-error bias per question style needs the question it applies to")
         return no_error_bias.get(question_style(question))
     return no_error_bias
 
 
 def predict_first_error(step_scores: list[float | None], threshold: float, no_error_bias: NoErrorBias = None,
-                        question: str = "") -> int:
+                        question: str | None = None) -> int:
     """ProcessBench prediction: the first step scoring under `threshold`, or -1. A step left unread (None or
     NaN: cut off by the context) is never flagged.
 

@@ -153,7 +153,9 @@ def test_a_no_error_bias_per_style_applies_to_its_style_alone():
     scores = [0.74, 0.74, 0.95, 0.95]
     assert predict_first_error(scores, 0.75, {"gsm8k": 0.0}, "Tom has 3 apples.") == -1
     assert predict_first_error(scores, 0.75, {"gsm8k": 0.0}, "Solve $x^2=4$.") == 0
-    assert predict_first_error(scores, 0.75, {"gsm8k": 0.0}) == -1  # no question: a word problem
+    with pytest.raises(ValueError, match="needs the question"):  # no question: no silent guess at its style
+        predict_first_error(scores, 0.75, {"gsm8k": 0.0})
+    assert predict_first_error(scores, 0.75, 0.0) == -1  # one bias for every style needs none
     steps = ("a", "b", "c", "d")
     rows = [LabelledSolution(Problem("p", q), steps, (1.0,) * 4) for q in ("Tom has 3 apples.", "Solve $x^2=4$.")]
     figures = processbench_metrics(rows, [scores, scores], 0.75, {"gsm8k": 0.0})
