@@ -15,8 +15,11 @@ case "${1:-}" in
   stage1) $ONE minos train sft data/nat_critiques.jsonl -m verifier/weights -o runs/nat_s1 \
              --config recipes/natural/stage1_cpu.yaml --resume ;;
   # stage 2 on natural errors after that stage 1 (the ablation's other arm: STEP=the stage-1 checkpoint; one
-  # output folder per stage-1 checkpoint, so --resume never continues the arm of another)
-  stage2_after_stage1) $ONE minos train prm data/nat_mix.jsonl -m "runs/nat_s1/checkpoint-${STEP:?}" -o "runs/nat_s1_${STEP}_s2" \
-             --config recipes/natural/stage2_cpu.yaml --resume ;;
+  # output folder per stage-1 checkpoint, so --resume never continues the arm of another). It stops at the
+  # arms' 20 steps (the learning rate is constant, so checkpoint-20 is the one an endless run would write)
+  stage2_after_stage1) mkdir -p "runs/nat_s1_${STEP:?}_s2"
+             sed 's/^max_steps: .*/max_steps: 20/' recipes/natural/stage2_cpu.yaml > "runs/nat_s1_${STEP}_s2/stage2_arm.yaml"
+             $ONE minos train prm data/nat_mix.jsonl -m "runs/nat_s1/checkpoint-${STEP}" -o "runs/nat_s1_${STEP}_s2" \
+             --config "runs/nat_s1_${STEP}_s2/stage2_arm.yaml" --resume ;;
   *) echo "usage: $0 stage2|stage1|stage2_after_stage1" >&2; exit 2 ;;
 esac
